@@ -1,0 +1,85 @@
+// Package cli is mljob's command line: cobra commands that turn flags into
+// options for the pipeline package and print what it returns.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mljob/mljob/internal/diag"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitFindings = 1
+	ExitInput    = 2
+)
+
+// exitError carries an exit code for an error already printed (or with
+// nothing to print).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// Main runs mljob with os.Args and returns the exit code.
+func Main() int {
+	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
+
+// Run runs mljob with args and returns the exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := NewRoot()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, ee.err)
+		}
+		return ee.code
+	}
+	var d *diag.Diagnostic
+	var list diag.List
+	if errors.As(err, &list) || errors.As(err, &d) {
+		// Diagnostics start with their position, as compilers print them.
+		fmt.Fprintln(stderr, err)
+	} else {
+		fmt.Fprintln(stderr, "mljob:", err)
+	}
+	// Everything else (flags, arguments, files) is unusable input.
+	return ExitInput
+}
+
+// NewRoot builds the command tree.
+func NewRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mljob",
+		Short: "Turn CUE workloads into validated Kubernetes Jobs and CronJobs",
+		Long: `mljob turns a few lines of CUE describing batch ML workloads (training,
+batch inference, preprocessing, sweeps, scheduled retraining) into validated
+Kubernetes batch/v1 Job and CronJob YAML.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.AddCommand(newRenderCmd(), newVersionCmd())
+	return root
+}

@@ -1,0 +1,671 @@
+// Package generators turns checked workloads into typed Kubernetes
+// batch/v1 Job and CronJob objects.
+//
+// Generation is pure: a workload and the platform profile in, an object
+// out. Everything the CUE schema cannot say (rules across fields, quantities,
+// GPU types of the profile) is checked here and reported against the
+// workload's own file and field.
+package generators
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+
+	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/workload"
+)
+
+// Labels and annotations mljob sets.
+const (
+	LabelName      = "app.kubernetes.io/name"
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	LabelType      = "mljob.dev/type"
+	LabelQueue     = "kueue.x-k8s.io/queue-name"
+	AnnotSweep     = "mljob.dev/sweep"
+	ManagedBy      = "mljob"
+
+	// MaxSweepPoints bounds a sweep grid: every point is an index of one
+	// Job and a line of its start script.
+	MaxSweepPoints = 1000
+)
+
+// Object is a generated object and the workload it came from.
+type Object struct {
+	// Obj is a *batchv1.Job or a *batchv1.CronJob.
+	Obj    runtime.Object
+	Source *workload.Source
+}
+
+// Meta returns the object's metadata.
+func (o Object) Meta() *metav1.ObjectMeta {
+	switch t := o.Obj.(type) {
+	case *batchv1.Job:
+		return &t.ObjectMeta
+	case *batchv1.CronJob:
+		return &t.ObjectMeta
+	}
+	panic(fmt.Sprintf("generators: unexpected object %T", o.Obj))
+}
+
+// Kind returns "Job" or "CronJob".
+func (o Object) Kind() string { return o.Obj.GetObjectKind().GroupVersionKind().Kind }
+
+// ContainerName is the name of the main container of a workload type. It
+// is what `overrides` and exit-code rules refer to.
+func ContainerName(typ string) string {
+	if typ == workload.Sweep {
+		return "trial"
+	}
+	if typ == workload.Training {
+		return "trainer"
+	}
+	return typ
+}
+
+// Generate builds the Job or CronJob for one workload. Problems are
+// returned as a diag.List.
+func Generate(w *workload.Workload, src *workload.Source, p *workload.Profile) (Object, error) {
+	g := &gen{w: w, src: src, p: p}
+	obj := g.object()
+	if err := g.errs.Err(); err != nil {
+		return Object{}, err
+	}
+	if len(w.Overrides) > 0 {
+		var err error
+		obj, err = applyOverrides(obj, w.Overrides)
+		if err != nil {
+			return Object{}, src.Errorf("overrides", "%v", err)
+		}
+	}
+	return Object{Obj: obj, Source: src}, nil
+}
+
+type gen struct {
+	w    *workload.Workload
+	src  *workload.Source
+	p    *workload.Profile
+	errs diag.List
+}
+
+func (g *gen) errorf(field, format string, args ...any) {
+	g.errs = append(g.errs, g.src.Errorf(field, format, args...))
+}
+
+func (g *gen) object() runtime.Object {
+	w := g.w
+	g.checkShape()
+	name := g.src.Name
+	ns := w.Namespace
+	if ns == "" {
+		ns = g.p.Namespace
+	}
+	labels := g.labels()
+	jobMeta := metav1.ObjectMeta{Labels: copyMap(labels), Annotations: copyMap(w.Annotations)}
+	if w.Queue != "" {
+		jobMeta.Labels[LabelQueue] = w.Queue
+	}
+	spec := g.jobSpec(labels, &jobMeta)
+
+	if w.Schedule == "" {
+		jobMeta.Name, jobMeta.Namespace = name, ns
+		if w.Suspend != nil {
+			spec.Suspend = w.Suspend
+		}
+		return &batchv1.Job{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+			ObjectMeta: jobMeta,
+			Spec:       spec,
+		}
+	}
+	cj := &batchv1.CronJob{
+		TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        name,
+			Namespace:   ns,
+			Labels:      copyMap(labels),
+			Annotations: copyMap(w.Annotations),
+		},
+		Spec: batchv1.CronJobSpec{
+			Schedule:          w.Schedule,
+			ConcurrencyPolicy: batchv1.ForbidConcurrent,
+			Suspend:           w.Suspend,
+			JobTemplate: batchv1.JobTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: jobMeta.Labels, Annotations: withoutKeys(jobMeta.Annotations, w.Annotations)},
+				Spec:       spec,
+			},
+			SuccessfulJobsHistoryLimit: ptr.To(g.p.History.Successful),
+			FailedJobsHistoryLimit:     ptr.To(g.p.History.Failed),
+		},
+	}
+	if w.TimeZone != "" {
+		cj.Spec.TimeZone = ptr.To(w.TimeZone)
+	}
+	if w.Concurrency != "" {
+		cj.Spec.ConcurrencyPolicy = batchv1.ConcurrencyPolicy(w.Concurrency)
+	}
+	deadline := g.p.StartingDeadline
+	field := "startingDeadline"
+	if w.StartingDeadline != "" {
+		deadline = w.StartingDeadline
+	}
+	if s, ok := g.seconds(field, deadline); ok {
+		cj.Spec.StartingDeadlineSeconds = &s
+	}
+	if h := w.History; h != nil {
+		if h.Successful != nil {
+			cj.Spec.SuccessfulJobsHistoryLimit = h.Successful
+		}
+		if h.Failed != nil {
+			cj.Spec.FailedJobsHistoryLimit = h.Failed
+		}
+	}
+	return cj
+}
+
+// checkShape checks the rules between fields that the schema leaves open.
+func (g *gen) checkShape() {
+	w := g.w
+	name := g.src.Name
+	maxLen := 63
+	if w.Schedule != "" {
+		// The CronJob controller appends an 11-character suffix to Job
+		// names, and Job names become label values (63 at most).
+		maxLen = 52
+	}
+	if !isDNSLabel(name) {
+		g.errorf("", "invalid workload name %q: use lower-case letters, digits and '-', starting and ending with a letter or digit", name)
+	} else if len(name) > maxLen {
+		kind := "Job"
+		if w.Schedule != "" {
+			kind = "CronJob"
+		}
+		g.errorf("", "name is %d characters; a %s name may have at most %d", len(name), kind, maxLen)
+	}
+	indexed := w.Shards != nil || w.Type == workload.Sweep
+	if w.Shards != nil && w.Type != workload.Inference && w.Type != workload.Preprocess {
+		g.errorf("shards", "shards is for inference and preprocess workloads, not %s", w.Type)
+	}
+	if w.Completions != nil && w.Type != workload.Task {
+		g.errorf("completions", "completions is for task workloads; use shards for inference and preprocess")
+	}
+	if w.Parallelism != nil && w.Type == workload.Training {
+		g.errorf("parallelism", "a training workload runs one pod; parallelism is for sharded, sweep and task workloads")
+	}
+	if w.Parallelism != nil && !indexed && w.Type != workload.Task {
+		g.errorf("parallelism", "parallelism needs shards")
+	}
+	if w.Type == workload.Sweep {
+		if len(w.Sweep) == 0 {
+			g.errorf("sweep", "a sweep workload needs a sweep grid, e.g. sweep: {lr: [0.1, 0.01]}")
+		}
+		if len(w.Command) == 0 {
+			g.errorf("command", "a sweep needs command: its parameters are added to the command line")
+		}
+	} else if w.Sweep != nil {
+		g.errorf("sweep", "sweep is for workloads of type sweep, not %s", w.Type)
+	}
+	if w.RetriesPerIndex != nil && !indexed {
+		g.errorf("retriesPerIndex", "retriesPerIndex needs an indexed workload (shards or sweep)")
+	}
+	if w.RetriesPerIndex != nil && w.Retries != nil {
+		g.errorf("retries", "set retries or retriesPerIndex, not both")
+	}
+	if ec := w.ExitCodes; ec != nil && len(ec.FailIndex) > 0 && w.RetriesPerIndex == nil {
+		g.errorf("exitCodes.failIndex", "failIndex needs retriesPerIndex")
+	}
+	if w.Schedule == "" {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{
+			{"timeZone", w.TimeZone != ""},
+			{"concurrency", w.Concurrency != ""},
+			{"startingDeadline", w.StartingDeadline != ""},
+			{"history", w.History != nil},
+		} {
+			if f.set {
+				g.errorf(f.name, "%s needs schedule", f.name)
+			}
+		}
+	}
+}
+
+func (g *gen) labels() map[string]string {
+	l := map[string]string{
+		LabelName:      g.src.Name,
+		LabelManagedBy: ManagedBy,
+		LabelType:      g.w.Type,
+	}
+	for k, v := range g.w.Labels {
+		l[k] = v
+	}
+	return l
+}
+
+func (g *gen) jobSpec(labels map[string]string, jobMeta *metav1.ObjectMeta) batchv1.JobSpec {
+	w := g.w
+	pod := g.podSpec()
+	spec := batchv1.JobSpec{
+		Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: copyMap(labels), Annotations: copyMap(w.PodAnnotations)},
+			Spec:       pod,
+		},
+	}
+	if w.RetriesPerIndex != nil {
+		spec.BackoffLimitPerIndex = w.RetriesPerIndex
+	} else if w.Retries != nil {
+		spec.BackoffLimit = w.Retries
+	} else {
+		spec.BackoffLimit = ptr.To(g.p.Retries)
+	}
+	if d, field := pick(w.Timeout, "timeout", g.p.Timeout); d != "" {
+		if s, ok := g.seconds(field, d); ok {
+			spec.ActiveDeadlineSeconds = &s
+		}
+	}
+	if d, field := pick(w.TTL, "ttl", g.p.TTL); d != "" {
+		if s, ok := g.seconds(field, d); ok {
+			if s > 1<<31-1 {
+				g.errorf(field, "%s is too long", d)
+			}
+			spec.TTLSecondsAfterFinished = ptr.To(int32(s))
+		}
+	}
+	switch {
+	case w.Type == workload.Sweep && len(w.Sweep) > 0:
+		n := g.sweep(&spec.Template.Spec.Containers[0], jobMeta)
+		spec.Completions = ptr.To(n)
+		spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
+		spec.Parallelism = ptr.To(n)
+	case w.Shards != nil:
+		spec.Completions = w.Shards
+		spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
+		spec.Parallelism = w.Shards
+		addEnv(&spec.Template.Spec.Containers[0], corev1.EnvVar{Name: "MLJOB_SHARDS", Value: fmt.Sprint(*w.Shards)})
+	case w.Completions != nil:
+		spec.Completions = w.Completions
+		spec.Parallelism = w.Completions
+	}
+	if w.Parallelism != nil {
+		spec.Parallelism = w.Parallelism
+	}
+	spec.PodFailurePolicy = g.podFailurePolicy()
+	return spec
+}
+
+// pick returns the workload's value of field, or the profile's default
+// (reported against the workload itself).
+func pick(v, field, def string) (string, string) {
+	if v != "" {
+		return v, field
+	}
+	return def, ""
+}
+
+func (g *gen) podFailurePolicy() *batchv1.PodFailurePolicy {
+	w := g.w
+	var rules []batchv1.PodFailurePolicyRule
+	name := ContainerName(w.Type)
+	if ec := w.ExitCodes; ec != nil {
+		seen := map[int32]string{}
+		add := func(field string, action batchv1.PodFailurePolicyAction, codes []int32) {
+			if len(codes) == 0 {
+				return
+			}
+			vals := make([]int32, 0, len(codes))
+			for _, c := range codes {
+				if prev, ok := seen[c]; ok {
+					if prev != field {
+						g.errorf("exitCodes."+field, "exit code %d is also in %s", c, prev)
+					}
+					continue
+				}
+				seen[c] = field
+				vals = append(vals, c)
+			}
+			sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
+			if len(vals) == 0 {
+				return
+			}
+			rules = append(rules, batchv1.PodFailurePolicyRule{
+				Action: action,
+				OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
+					ContainerName: ptr.To(name),
+					Operator:      batchv1.PodFailurePolicyOnExitCodesOpIn,
+					Values:        vals,
+				},
+			})
+		}
+		add("fail", batchv1.PodFailurePolicyActionFailJob, ec.Fail)
+		add("failIndex", batchv1.PodFailurePolicyActionFailIndex, ec.FailIndex)
+		add("ignore", batchv1.PodFailurePolicyActionIgnore, ec.Ignore)
+	}
+	if w.Spot {
+		rules = append(rules, batchv1.PodFailurePolicyRule{
+			Action: batchv1.PodFailurePolicyActionIgnore,
+			OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{
+				Type:   corev1.DisruptionTarget,
+				Status: corev1.ConditionTrue,
+			}},
+		})
+	}
+	if len(rules) == 0 {
+		return nil
+	}
+	return &batchv1.PodFailurePolicy{Rules: rules}
+}
+
+func (g *gen) podSpec() corev1.PodSpec {
+	w := g.w
+	c := corev1.Container{
+		Name:       ContainerName(w.Type),
+		Image:      g.image(),
+		Command:    w.Command,
+		Args:       w.Args,
+		WorkingDir: w.WorkingDir,
+		Env:        g.env(),
+		Resources:  g.resources(),
+	}
+	pod := corev1.PodSpec{
+		RestartPolicy:      corev1.RestartPolicyNever,
+		ServiceAccountName: w.ServiceAccount,
+		PriorityClassName:  w.PriorityClass,
+	}
+	nodeSel := map[string]string{}
+	g.mergeSelector(nodeSel, w.NodeSelector, "nodeSelector")
+	var tols []corev1.Toleration
+	if w.GPU != nil {
+		gt, ok := g.gpuType()
+		if ok {
+			c.Resources.Limits[corev1.ResourceName(gt.Resource)] = *resource.NewQuantity(w.GPU.Count, resource.DecimalSI)
+			g.mergeSelector(nodeSel, gt.NodeSelector, "gpu.type")
+			tols = append(tols, gt.Tolerations...)
+			if len(gt.Products) > 0 {
+				label := gt.ProductLabel
+				if label == "" {
+					label = "nvidia.com/gpu.product"
+				}
+				pod.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+					RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+						NodeSelectorTerms: []corev1.NodeSelectorTerm{{
+							MatchExpressions: []corev1.NodeSelectorRequirement{{
+								Key:      label,
+								Operator: corev1.NodeSelectorOpIn,
+								Values:   append([]string(nil), gt.Products...),
+							}},
+						}},
+					},
+				}}
+			}
+		}
+	}
+	if w.Spot {
+		g.mergeSelector(nodeSel, g.p.Spot.NodeSelector, "spot")
+		tols = append(tols, g.p.Spot.Tolerations...)
+	}
+	tols = append(tols, w.Tolerations...)
+	pod.Tolerations = dedupTolerations(tols)
+	if len(nodeSel) > 0 {
+		pod.NodeSelector = nodeSel
+	}
+	pod.Volumes, c.VolumeMounts = g.volumes()
+	pod.Containers = []corev1.Container{c}
+	return pod
+}
+
+func (g *gen) gpuType() (workload.GPUType, bool) {
+	t := g.w.GPU.Type
+	if t == "" {
+		return g.p.DefaultGPU, true
+	}
+	gt, ok := g.p.GPUTypes[t]
+	if !ok {
+		known := make([]string, 0, len(g.p.GPUTypes))
+		for k := range g.p.GPUTypes {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+		g.errorf("gpu.type", "unknown GPU type %q; the profile knows %s", t, strings.Join(known, ", "))
+	}
+	return gt, ok
+}
+
+func (g *gen) mergeSelector(dst, src map[string]string, field string) {
+	for _, k := range sortedKeys(src) {
+		if old, ok := dst[k]; ok && old != src[k] {
+			g.errorf(field, "node label %s=%s conflicts with %s=%s selected elsewhere", k, src[k], k, old)
+			continue
+		}
+		dst[k] = src[k]
+	}
+}
+
+func dedupTolerations(tols []corev1.Toleration) []corev1.Toleration {
+	var out []corev1.Toleration
+	seen := map[string]bool{}
+	for _, t := range tols {
+		key := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%v", t.Key, t.Operator, t.Value, t.Effect, ptr.Deref(t.TolerationSeconds, -1))
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, t)
+	}
+	return out
+}
+
+func (g *gen) image() string {
+	img := g.w.Image
+	if g.p.Registry == "" || hasRegistryHost(img) {
+		return img
+	}
+	return strings.TrimSuffix(g.p.Registry, "/") + "/" + img
+}
+
+// hasRegistryHost reports whether an image reference names its registry,
+// as Docker reads it: a first path element with '.' or ':' or "localhost".
+func hasRegistryHost(img string) bool {
+	first, _, ok := strings.Cut(img, "/")
+	if !ok {
+		return false
+	}
+	return strings.ContainsAny(first, ".:") || first == "localhost"
+}
+
+func (g *gen) env() []corev1.EnvVar {
+	var env []corev1.EnvVar
+	for _, k := range sortedKeys(g.w.Env) {
+		v := g.w.Env[k]
+		e := corev1.EnvVar{Name: k}
+		switch {
+		case v.Value != nil:
+			e.Value = *v.Value
+		case v.Secret != "":
+			e.ValueFrom = &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: v.Secret}, Key: v.Key, Optional: v.Optional}}
+		case v.ConfigMap != "":
+			e.ValueFrom = &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: v.ConfigMap}, Key: v.Key, Optional: v.Optional}}
+		case v.Field != "":
+			e.ValueFrom = &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: v.Field}}
+		}
+		env = append(env, e)
+	}
+	return env
+}
+
+// addEnv adds e unless the user set a variable of that name.
+func addEnv(c *corev1.Container, e corev1.EnvVar) {
+	for _, old := range c.Env {
+		if old.Name == e.Name {
+			return
+		}
+	}
+	c.Env = append(c.Env, e)
+	sort.SliceStable(c.Env, func(i, j int) bool { return c.Env[i].Name < c.Env[j].Name })
+}
+
+func (g *gen) resources() corev1.ResourceRequirements {
+	r := g.w.Resources
+	if r == nil {
+		r = &workload.Resources{}
+	}
+	cpu, mem := r.CPU, r.Memory
+	if cpu == "" {
+		cpu = g.p.Resources.CPU
+	}
+	if mem == "" {
+		mem = g.p.Resources.Memory
+	}
+	req := corev1.ResourceList{}
+	lim := corev1.ResourceList{}
+	g.setQuantity(req, corev1.ResourceCPU, cpu, "resources.cpu")
+	g.setQuantity(req, corev1.ResourceMemory, mem, "resources.memory")
+	g.setQuantity(req, corev1.ResourceEphemeralStorage, r.EphemeralStorage, "resources.ephemeralStorage")
+	for name, q := range req {
+		lim[name] = q.DeepCopy()
+	}
+	if l := r.Limits; l != nil {
+		g.setQuantity(lim, corev1.ResourceCPU, l.CPU, "resources.limits.cpu")
+		g.setQuantity(lim, corev1.ResourceMemory, l.Memory, "resources.limits.memory")
+		g.setQuantity(lim, corev1.ResourceEphemeralStorage, l.EphemeralStorage, "resources.limits.ephemeralStorage")
+		for _, f := range []struct {
+			name  corev1.ResourceName
+			field string
+		}{{corev1.ResourceCPU, "cpu"}, {corev1.ResourceMemory, "memory"}, {corev1.ResourceEphemeralStorage, "ephemeralStorage"}} {
+			rq, okr := req[f.name]
+			lq, okl := lim[f.name]
+			if okr && okl && lq.Cmp(rq) < 0 {
+				g.errorf("resources.limits."+f.field, "limit %s is below the request %s", lq.String(), rq.String())
+			}
+			if !okr && okl {
+				req[f.name] = lq.DeepCopy()
+			}
+		}
+	}
+	return corev1.ResourceRequirements{Requests: req, Limits: lim}
+}
+
+func (g *gen) setQuantity(l corev1.ResourceList, name corev1.ResourceName, v workload.Quantity, field string) {
+	if v == "" {
+		return
+	}
+	q, err := resource.ParseQuantity(string(v))
+	if err != nil {
+		g.errorf(field, "invalid quantity %q", string(v))
+		return
+	}
+	if q.Sign() <= 0 {
+		g.errorf(field, "%s must be more than 0", string(v))
+		return
+	}
+	l[name] = q
+}
+
+// seconds converts a duration of the language ("90m", "2d6h") to seconds.
+func (g *gen) seconds(field, d string) (int64, bool) {
+	s, err := ParseDuration(d)
+	if err != nil {
+		g.errorf(field, "%v", err)
+		return 0, false
+	}
+	return s, true
+}
+
+// ParseDuration parses "1d2h3m4s" (each part optional, in that order) into
+// seconds.
+func ParseDuration(d string) (int64, error) {
+	if d == "" {
+		return 0, fmt.Errorf("empty duration")
+	}
+	var total int64
+	rest := d
+	for _, u := range []struct {
+		suffix byte
+		secs   int64
+	}{{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}} {
+		i := strings.IndexByte(rest, u.suffix)
+		if i < 0 {
+			continue
+		}
+		var n int64
+		if i == 0 {
+			return 0, fmt.Errorf("invalid duration %q", d)
+		}
+		for _, c := range rest[:i] {
+			if c < '0' || c > '9' {
+				return 0, fmt.Errorf("invalid duration %q (use d, h, m and s, e.g. 1h30m)", d)
+			}
+			n = n*10 + int64(c-'0')
+			if n > 1<<40 {
+				return 0, fmt.Errorf("duration %q is too long", d)
+			}
+		}
+		total += n * u.secs
+		rest = rest[i+1:]
+	}
+	if rest != "" {
+		return 0, fmt.Errorf("invalid duration %q (use d, h, m and s, e.g. 1h30m)", d)
+	}
+	return total, nil
+}
+
+// isDNSLabel reports whether s is made of DNS label characters (length
+// is checked apart, to say so in the message).
+func isDNSLabel(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-' && i > 0 && i < len(s)-1:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return map[string]string{}
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// withoutKeys returns m less the keys of drop (a CronJob's own
+// annotations are not repeated on its Jobs).
+func withoutKeys(m, drop map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if _, ok := drop[k]; !ok {
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

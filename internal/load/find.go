@@ -1,0 +1,103 @@
+package load
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Group is the files of one project.
+type Group struct {
+	// Name is what the user named: a directory or "files".
+	Name  string
+	Files []string
+}
+
+// FindProjects turns command-line paths into projects: a directory is one
+// project (its .cue files, not its sub-directories), DIR/... is every
+// directory below DIR that holds .cue files, and files named directly form
+// one project together.
+func FindProjects(paths []string) ([]Group, error) {
+	var groups []Group
+	var loose []string
+	for _, p := range paths {
+		recursive := false
+		if rest, ok := strings.CutSuffix(p, "/..."); ok {
+			p, recursive = rest, true
+			if p == "" {
+				p = "/"
+			}
+		} else if p == "..." {
+			p, recursive = ".", true
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("read workloads: %w", err)
+		}
+		switch {
+		case !info.IsDir():
+			if !strings.HasSuffix(p, ".cue") {
+				return nil, fmt.Errorf("read workloads: %s: not a .cue file", p)
+			}
+			loose = append(loose, p)
+		case recursive:
+			err := filepath.WalkDir(p, func(dir string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				if !d.IsDir() {
+					return nil
+				}
+				if dir != p && skipDir(d.Name()) {
+					return filepath.SkipDir
+				}
+				files, err := cueFiles(dir)
+				if err != nil {
+					return err
+				}
+				if len(files) > 0 {
+					groups = append(groups, Group{Name: dir, Files: files})
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("read workloads: %w", err)
+			}
+		default:
+			files, err := cueFiles(p)
+			if err != nil {
+				return nil, fmt.Errorf("read workloads: %w", err)
+			}
+			if len(files) == 0 {
+				return nil, fmt.Errorf("read workloads: %s: no .cue files", p)
+			}
+			groups = append(groups, Group{Name: p, Files: files})
+		}
+	}
+	if len(loose) > 0 {
+		groups = append(groups, Group{Name: "files", Files: loose})
+	}
+	return groups, nil
+}
+
+func skipDir(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "cue.mod" || name == "node_modules"
+}
+
+func cueFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}

@@ -1,0 +1,303 @@
+// Package workload is the Go form of the mljob workload language: what the
+// loader decodes from CUE once the schemas accept it, and what the
+// generators turn into Kubernetes objects. Field names and JSON tags follow
+// schemas/workload.cue and schemas/profile.cue.
+package workload
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/mljob/mljob/internal/diag"
+)
+
+// Types of workload, as in the schema.
+const (
+	Training   = "training"
+	Inference  = "inference"
+	Preprocess = "preprocess"
+	Sweep      = "sweep"
+	Task       = "task"
+)
+
+// Workload is one entry of `workloads`.
+type Workload struct {
+	Type             string              `json:"type"`
+	Image            string              `json:"image"`
+	Command          []string            `json:"command,omitempty"`
+	Args             []string            `json:"args,omitempty"`
+	WorkingDir       string              `json:"workingDir,omitempty"`
+	Env              map[string]EnvValue `json:"env,omitempty"`
+	Resources        *Resources          `json:"resources,omitempty"`
+	GPU              *GPU                `json:"gpu,omitempty"`
+	Shm              *Shm                `json:"shm,omitempty"`
+	Retries          *int32              `json:"retries,omitempty"`
+	RetriesPerIndex  *int32              `json:"retriesPerIndex,omitempty"`
+	Timeout          string              `json:"timeout,omitempty"`
+	TTL              string              `json:"ttl,omitempty"`
+	ExitCodes        *ExitCodes          `json:"exitCodes,omitempty"`
+	Spot             bool                `json:"spot,omitempty"`
+	Shards           *int32              `json:"shards,omitempty"`
+	Completions      *int32              `json:"completions,omitempty"`
+	Parallelism      *int32              `json:"parallelism,omitempty"`
+	Sweep            map[string][]Scalar `json:"sweep,omitempty"`
+	Schedule         string              `json:"schedule,omitempty"`
+	TimeZone         string              `json:"timeZone,omitempty"`
+	Concurrency      string              `json:"concurrency,omitempty"`
+	StartingDeadline string              `json:"startingDeadline,omitempty"`
+	History          *History            `json:"history,omitempty"`
+	Suspend          *bool               `json:"suspend,omitempty"`
+	Namespace        string              `json:"namespace,omitempty"`
+	Labels           map[string]string   `json:"labels,omitempty"`
+	Annotations      map[string]string   `json:"annotations,omitempty"`
+	PodAnnotations   map[string]string   `json:"podAnnotations,omitempty"`
+	ServiceAccount   string              `json:"serviceAccount,omitempty"`
+	PriorityClass    string              `json:"priorityClass,omitempty"`
+	Queue            string              `json:"queue,omitempty"`
+	NodeSelector     map[string]string   `json:"nodeSelector,omitempty"`
+	Tolerations      []corev1.Toleration `json:"tolerations,omitempty"`
+	Datasets         map[string]Dataset  `json:"datasets,omitempty"`
+	Outputs          map[string]Output   `json:"outputs,omitempty"`
+	SecretFiles      map[string]string   `json:"secretFiles,omitempty"`
+	ConfigFiles      map[string]string   `json:"configFiles,omitempty"`
+	Overrides        json.RawMessage     `json:"overrides,omitempty"`
+}
+
+// Source says where a workload came from, for messages that blame the
+// user's file.
+type Source struct {
+	// Name is the key under `workloads`.
+	Name string
+	// Pos is where the workload is defined.
+	Pos diag.Pos
+	// Fields maps dotted field paths ("gpu.type", "env.TOKEN") to the
+	// position of the field in the user's file.
+	Fields map[string]diag.Pos
+}
+
+// Path returns the user-facing path of a field of the workload, e.g.
+// workloads."train-resnet".gpu.type.
+func (s *Source) Path(field string) string {
+	p := "workloads." + quoteLabel(s.Name)
+	if field != "" {
+		p += "." + field
+	}
+	return p
+}
+
+// PosOf returns the position of field, or of its nearest ancestor that has
+// one, or of the workload.
+func (s *Source) PosOf(field string) diag.Pos {
+	for f := field; f != ""; {
+		if p, ok := s.Fields[f]; ok {
+			return p
+		}
+		i := strings.LastIndexByte(f, '.')
+		if i < 0 {
+			break
+		}
+		f = f[:i]
+	}
+	return s.Pos
+}
+
+// Errorf returns a diagnostic for field of the workload.
+func (s *Source) Errorf(field, format string, args ...any) *diag.Diagnostic {
+	return diag.Errorf(s.PosOf(field), s.Path(field), format, args...)
+}
+
+func quoteLabel(s string) string {
+	for i, r := range s {
+		if r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9' {
+			continue
+		}
+		return fmt.Sprintf("%q", s)
+	}
+	return s
+}
+
+// Resources are the CPU, memory and storage of the main container.
+type Resources struct {
+	CPU              Quantity `json:"cpu,omitempty"`
+	Memory           Quantity `json:"memory,omitempty"`
+	EphemeralStorage Quantity `json:"ephemeralStorage,omitempty"`
+	Limits           *struct {
+		CPU              Quantity `json:"cpu,omitempty"`
+		Memory           Quantity `json:"memory,omitempty"`
+		EphemeralStorage Quantity `json:"ephemeralStorage,omitempty"`
+	} `json:"limits,omitempty"`
+}
+
+// GPU is the GPU request of a workload.
+type GPU struct {
+	Count int64  `json:"count"`
+	Type  string `json:"type,omitempty"`
+}
+
+// Shm is the `shm` field: a bool or a size.
+type Shm struct {
+	Enabled bool
+	Size    Quantity
+}
+
+// UnmarshalJSON accepts true, false or a quantity.
+func (s *Shm) UnmarshalJSON(b []byte) error {
+	var on bool
+	if err := json.Unmarshal(b, &on); err == nil {
+		*s = Shm{Enabled: on}
+		return nil
+	}
+	var q Quantity
+	if err := q.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*s = Shm{Enabled: true, Size: q}
+	return nil
+}
+
+// ExitCodes are the pod failure rules by exit code.
+type ExitCodes struct {
+	Fail      []int32 `json:"fail,omitempty"`
+	Ignore    []int32 `json:"ignore,omitempty"`
+	FailIndex []int32 `json:"failIndex,omitempty"`
+}
+
+// History are a CronJob's history limits.
+type History struct {
+	Successful *int32 `json:"successful,omitempty"`
+	Failed     *int32 `json:"failed,omitempty"`
+}
+
+// Dataset is a PVC mounted for reading.
+type Dataset struct {
+	Claim    string `json:"claim"`
+	Path     string `json:"path"`
+	SubPath  string `json:"subPath,omitempty"`
+	ReadOnly bool   `json:"readOnly"`
+}
+
+// Output is a writable PVC or scratch volume.
+type Output struct {
+	Claim   string   `json:"claim,omitempty"`
+	Path    string   `json:"path"`
+	SubPath string   `json:"subPath,omitempty"`
+	Size    Quantity `json:"size,omitempty"`
+}
+
+// EnvValue is a literal or a reference to a Secret, ConfigMap or pod field.
+type EnvValue struct {
+	Value     *string
+	Secret    string `json:"secret,omitempty"`
+	ConfigMap string `json:"configMap,omitempty"`
+	Key       string `json:"key,omitempty"`
+	Optional  *bool  `json:"optional,omitempty"`
+	Field     string `json:"field,omitempty"`
+}
+
+// UnmarshalJSON accepts a string, number, bool or reference object.
+func (e *EnvValue) UnmarshalJSON(b []byte) error {
+	if s, ok, err := scalarText(b); ok || err != nil {
+		*e = EnvValue{Value: &s}
+		return err
+	}
+	type ref EnvValue
+	var r ref
+	if err := strictUnmarshal(b, &r); err != nil {
+		return err
+	}
+	*e = EnvValue(r)
+	return nil
+}
+
+// Scalar is a sweep value: a string, number or bool, kept as written.
+type Scalar struct {
+	// Text is the value as the container sees it.
+	Text string
+	// JSON is the value as JSON, for the sweep annotation.
+	JSON json.RawMessage
+}
+
+// UnmarshalJSON accepts a string, number or bool.
+func (s *Scalar) UnmarshalJSON(b []byte) error {
+	t, ok, err := scalarText(b)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("want a string, number or bool, got %s", b)
+	}
+	*s = Scalar{Text: t, JSON: append(json.RawMessage(nil), bytes.TrimSpace(b)...)}
+	return nil
+}
+
+// Quantity is a Kubernetes quantity written as a string or a number.
+type Quantity string
+
+// UnmarshalJSON accepts a string or a number.
+func (q *Quantity) UnmarshalJSON(b []byte) error {
+	s, ok, err := scalarText(b)
+	if err != nil {
+		return err
+	}
+	if !ok || string(b) == "true" || string(b) == "false" {
+		return fmt.Errorf("want a quantity, got %s", b)
+	}
+	*q = Quantity(s)
+	return nil
+}
+
+// scalarText returns the text of a JSON string, number or bool; ok is false
+// for other JSON values.
+func scalarText(b []byte) (string, bool, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "", false, nil
+	}
+	switch b[0] {
+	case '"':
+		var s string
+		err := json.Unmarshal(b, &s)
+		return s, true, err
+	case 't', 'f':
+		var v bool
+		err := json.Unmarshal(b, &v)
+		return fmt.Sprint(v), true, err
+	case '{', '[', 'n':
+		return "", false, nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return "", false, err
+	}
+	return n.String(), true, nil
+}
+
+func strictUnmarshal(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
+}
+
+// Decode decodes a workload from the JSON of a schema-checked CUE value.
+func Decode(b []byte) (*Workload, error) {
+	var w Workload
+	if err := strictUnmarshal(b, &w); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// SweepNames returns the sweep's parameter names, sorted.
+func (w *Workload) SweepNames() []string {
+	names := make([]string, 0, len(w.Sweep))
+	for n := range w.Sweep {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
