@@ -416,7 +416,11 @@ func (g *gen) podSpec() corev1.PodSpec {
 	if len(nodeSel) > 0 {
 		pod.NodeSelector = nodeSel
 	}
-	pod.Volumes, c.VolumeMounts = g.volumes()
+	var memLimit *resource.Quantity
+	if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+		memLimit = &q
+	}
+	pod.Volumes, c.VolumeMounts = g.volumes(memLimit)
 	pod.Containers = []corev1.Container{c}
 	return pod
 }

@@ -12,7 +12,7 @@ import (
 // shmVolume is the name of the /dev/shm volume.
 const shmVolume = "dshm"
 
-func (g *gen) volumes() ([]corev1.Volume, []corev1.VolumeMount) {
+func (g *gen) volumes(memLimit *resource.Quantity) ([]corev1.Volume, []corev1.VolumeMount) {
 	w := g.w
 	var vols []corev1.Volume
 	var mounts []corev1.VolumeMount
@@ -62,7 +62,7 @@ func (g *gen) volumes() ([]corev1.Volume, []corev1.VolumeMount) {
 			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: k}},
 		}}, corev1.VolumeMount{MountPath: w.ConfigFiles[k], ReadOnly: true})
 	}
-	if size, ok := g.shm(); ok {
+	if size, ok := g.shm(memLimit); ok {
 		add("shm", corev1.Volume{Name: shmVolume, VolumeSource: corev1.VolumeSource{
 			EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: size},
 		}}, corev1.VolumeMount{MountPath: "/dev/shm"})
@@ -71,8 +71,10 @@ func (g *gen) volumes() ([]corev1.Volume, []corev1.VolumeMount) {
 }
 
 // shm returns the /dev/shm size, and whether the workload gets one: GPU
-// workloads do unless they say `shm: false`.
-func (g *gen) shm() (*resource.Quantity, bool) {
+// workloads do unless they say `shm: false`. The profile's default size is
+// capped at half the memory limit: /dev/shm is memory the container pays
+// for, and a default should not let it take all of it.
+func (g *gen) shm(memLimit *resource.Quantity) (*resource.Quantity, bool) {
 	s := g.w.Shm
 	on := g.w.GPU != nil
 	size := string(g.p.ShmSize)
@@ -92,6 +94,12 @@ func (g *gen) shm() (*resource.Quantity, bool) {
 	q, ok := g.quantity(field, size)
 	if !ok {
 		return nil, true
+	}
+	if field == "" && memLimit != nil {
+		half := resource.NewQuantity(memLimit.Value()/2, resource.BinarySI)
+		if half.Cmp(q) < 0 {
+			q = *half
+		}
 	}
 	return &q, true
 }

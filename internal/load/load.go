@@ -130,6 +130,7 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 	p := &Project{}
 	inst := build.NewContext().NewInstance("", nil)
 	user := map[string]bool{}
+	fields := map[string]diag.Pos{}
 	var errs diag.List
 	pkg := ""
 	for _, s := range srcs {
@@ -149,6 +150,7 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 			}
 			pkg = name
 		}
+		recordFields(f.Decls, "", fields)
 		if err := inst.AddSyntax(stripPackage(f)); err != nil {
 			errs = append(errs, l.cueDiags(err, cue.Value{}, "", diag.Pos{File: s.Name}, user)...)
 		}
@@ -186,7 +188,7 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 		if wls.IncompleteKind() != cue.StructKind {
 			errs = append(errs, diag.Errorf(l.userPos(wls, user, diag.Pos{File: p.Files[0]}), "workloads", "want a struct of workloads, got %v", wls.IncompleteKind()))
 		} else {
-			items, werrs := l.loadWorkloads(wls, user)
+			items, werrs := l.loadWorkloads(wls, user, fields)
 			errs = append(errs, werrs...)
 			p.Workloads = items
 		}
@@ -218,7 +220,7 @@ func (l *Loader) loadProfile(prof cue.Value, user map[string]bool, file string) 
 	return p, nil
 }
 
-func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool) ([]Item, diag.List) {
+func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[string]diag.Pos) ([]Item, diag.List) {
 	var items []Item
 	var errs diag.List
 	it, err := wls.Fields()
@@ -229,8 +231,17 @@ func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool) ([]Item, dia
 		sel := it.Selector()
 		raw := it.Value()
 		src := &workload.Source{Name: sel.Unquoted(), Fields: map[string]diag.Pos{}}
-		src.Pos = l.userPos(raw, user, diag.Pos{})
-		l.walkPositions(raw, "", src.Fields, user)
+		key := "workloads." + src.Name
+		src.Pos = fields[key]
+		if !src.Pos.IsValid() {
+			// Made by a comprehension: CUE's own position is the best.
+			src.Pos = l.userPos(raw, user, diag.Pos{})
+		}
+		for k, p := range fields {
+			if rest, ok := strings.CutPrefix(k, key+"."); ok {
+				src.Fields[rest] = p
+			}
+		}
 
 		prefix := src.Path("")
 		v := l.workload.Unify(raw)
@@ -254,40 +265,32 @@ func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool) ([]Item, dia
 	return items, errs
 }
 
-// walkPositions records the position of every field below v in the user's
-// files, keyed by dotted path.
-func (l *Loader) walkPositions(v cue.Value, prefix string, m map[string]diag.Pos, user map[string]bool) {
-	switch v.IncompleteKind() {
-	case cue.StructKind:
-		it, err := v.Fields(cue.Optional(true))
-		if err != nil {
-			return
-		}
-		for it.Next() {
-			sel := it.Selector()
-			if sel.LabelType() != cue.StringLabel {
+// recordFields records where each field path is declared in a file, as
+// the position of its label: "workloads.train.gpu.type". The first
+// declaration wins; pattern and dynamic labels are skipped, since they
+// declare no particular field.
+func recordFields(decls []ast.Decl, prefix string, m map[string]diag.Pos) {
+	for _, d := range decls {
+		switch f := d.(type) {
+		case *ast.Field:
+			name, _, err := ast.LabelName(f.Label)
+			if err != nil {
 				continue
 			}
-			key := sel.Unquoted()
+			key := name
 			if prefix != "" {
-				key = prefix + "." + key
+				key = prefix + "." + name
 			}
-			if p := l.userPos(it.Value(), user, diag.Pos{}); p.IsValid() {
-				m[key] = p
+			if _, ok := m[key]; !ok {
+				m[key] = pos(f.Label.Pos())
 			}
-			l.walkPositions(it.Value(), key, m, user)
-		}
-	case cue.ListKind:
-		it, err := v.List()
-		if err != nil {
-			return
-		}
-		for i := 0; it.Next(); i++ {
-			key := fmt.Sprintf("%s.%d", prefix, i)
-			if p := l.userPos(it.Value(), user, diag.Pos{}); p.IsValid() {
-				m[key] = p
+			if st, ok := f.Value.(*ast.StructLit); ok {
+				recordFields(st.Elts, key, m)
 			}
-			l.walkPositions(it.Value(), key, m, user)
+		case *ast.EmbedDecl:
+			if st, ok := d.(*ast.EmbedDecl).Expr.(*ast.StructLit); ok {
+				recordFields(st.Elts, prefix, m)
+			}
 		}
 	}
 }

@@ -101,12 +101,17 @@ func checkStrict(y []byte, obj runtime.Object) error {
 }
 
 // prune drops null values, which typed objects marshal for unset
-// timestamps.
+// timestamps, and empty resources, which they marshal for containers
+// without any.
 func prune(v any) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
 			if e == nil {
+				delete(t, k)
+				continue
+			}
+			if m, ok := e.(map[string]any); ok && k == "resources" && len(m) == 0 {
 				delete(t, k)
 				continue
 			}

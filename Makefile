@@ -1,0 +1,36 @@
+# mljob: two entry points for a fresh machine.
+#   make demo   builds mljob and renders every example
+#   make test   runs every test (what CI runs)
+
+GO      ?= go
+BIN     := bin/mljob
+EXAMPLES := $(sort $(dir $(wildcard examples/*/*.cue)))
+
+.PHONY: build demo test check-format vet bench clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/mljob
+
+demo: build
+	@for d in $(EXAMPLES); do \
+		echo "### mljob render $$d"; \
+		./$(BIN) render $$d || exit $$?; \
+	done
+
+test: check-format vet
+	$(GO) test ./...
+
+check-format:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# Benchmarks: speed and memory targets are measured here, never asserted by
+# timed unit tests.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin
