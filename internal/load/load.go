@@ -223,6 +223,22 @@ func (l *Loader) loadProfile(prof cue.Value, user map[string]bool, file string) 
 func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[string]diag.Pos) ([]Item, diag.List) {
 	var items []Item
 	var errs diag.List
+	// Group field positions by workload once: looking them up per
+	// workload would cost workloads x fields.
+	byWorkload := map[string]map[string]diag.Pos{}
+	for k, p := range fields {
+		rest, ok := strings.CutPrefix(k, "workloads.")
+		if !ok {
+			continue
+		}
+		name, field, _ := strings.Cut(rest, ".")
+		m := byWorkload[name]
+		if m == nil {
+			m = map[string]diag.Pos{}
+			byWorkload[name] = m
+		}
+		m[field] = p
+	}
 	it, err := wls.Fields()
 	if err != nil {
 		return nil, l.cueDiags(err, cue.Value{}, "workloads", diag.Pos{}, user)
@@ -230,17 +246,11 @@ func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[s
 	for it.Next() {
 		sel := it.Selector()
 		raw := it.Value()
-		src := &workload.Source{Name: sel.Unquoted(), Fields: map[string]diag.Pos{}}
-		key := "workloads." + src.Name
-		src.Pos = fields[key]
+		src := &workload.Source{Name: sel.Unquoted(), Fields: byWorkload[sel.Unquoted()]}
+		src.Pos = src.Fields[""]
 		if !src.Pos.IsValid() {
 			// Made by a comprehension: CUE's own position is the best.
 			src.Pos = l.userPos(raw, user, diag.Pos{})
-		}
-		for k, p := range fields {
-			if rest, ok := strings.CutPrefix(k, key+"."); ok {
-				src.Fields[rest] = p
-			}
 		}
 
 		prefix := src.Path("")
