@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -150,49 +148,4 @@ func FileContent(d *Document) []byte {
 	fmt.Fprintf(&b, "# Source: %s (%s)\n", d.Source.Pos, d.Source.Path(""))
 	b.Write(d.YAML)
 	return b.Bytes()
-}
-
-// WriteDir writes one file per document into dir, each atomically (a
-// temporary file renamed into place).
-func WriteDir(dir string, docs []Document) error {
-	byFile := map[string]*Document{}
-	for i := range docs {
-		d := &docs[i]
-		if prev, ok := byFile[d.FileName()]; ok {
-			return d.Source.Errorf("", "%s %s exists in namespaces %s and %s; render them to separate directories", d.Kind(), d.Meta().Name, prev.Meta().Namespace, d.Meta().Namespace)
-		}
-		byFile[d.FileName()] = d
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write output: %w", err)
-	}
-	for i := range docs {
-		if err := writeAtomic(filepath.Join(dir, docs[i].FileName()), FileContent(&docs[i])); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func writeAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".mljob-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write output: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write output: %w", err)
-	}
-	return nil
 }
