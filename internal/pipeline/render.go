@@ -11,6 +11,7 @@ import (
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/render"
+	"github.com/mljob/mljob/internal/workload"
 )
 
 // RenderOptions says what to render.
@@ -139,4 +140,17 @@ func checkDuplicates(docs []render.Document) diag.List {
 		byKey[d.Key()] = d
 	}
 	return errs
+}
+
+// DefaultProfile returns the built-in platform profile with its defaults.
+func DefaultProfile() (*workload.Profile, error) {
+	l, err := load.NewLoader()
+	if err != nil {
+		return nil, err
+	}
+	p, err := l.Load([]load.Source{{Name: "<default>", Data: nil}})
+	if err != nil {
+		return nil, err
+	}
+	return p.Profile, nil
 }

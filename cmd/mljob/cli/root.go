@@ -80,6 +80,6 @@ Kubernetes batch/v1 Job and CronJob YAML.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newRenderCmd(), newVersionCmd())
+	root.AddCommand(newRenderCmd(), newExplainCmd(), newVersionCmd())
 	return root
 }
