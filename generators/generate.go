@@ -58,9 +58,17 @@ func (o Object) Meta() *metav1.ObjectMeta {
 // Kind returns "Job" or "CronJob".
 func (o Object) Kind() string { return o.Obj.GetObjectKind().GroupVersionKind().Kind }
 
-// ContainerName is the name of the main container of a workload type. It
-// is what `overrides` and exit-code rules refer to.
-func ContainerName(typ string) string {
+// ContainerName is the name of the main container of a workload: its
+// containerName, or one after its type. It is what `overrides` and
+// exit-code rules refer to.
+func ContainerName(w *workload.Workload) string {
+	if w.ContainerName != "" {
+		return w.ContainerName
+	}
+	return typeContainerName(w.Type)
+}
+
+func typeContainerName(typ string) string {
 	if typ == workload.Sweep {
 		return "trial"
 	}
@@ -313,7 +321,7 @@ func pick(v, field, def string) (string, string) {
 func (g *gen) podFailurePolicy() *batchv1.PodFailurePolicy {
 	w := g.w
 	var rules []batchv1.PodFailurePolicyRule
-	name := ContainerName(w.Type)
+	name := ContainerName(w)
 	if ec := w.ExitCodes; ec != nil {
 		seen := map[int32]string{}
 		add := func(field string, action batchv1.PodFailurePolicyAction, codes []int32) {
@@ -366,7 +374,7 @@ func (g *gen) podFailurePolicy() *batchv1.PodFailurePolicy {
 func (g *gen) podSpec() corev1.PodSpec {
 	w := g.w
 	c := corev1.Container{
-		Name:       ContainerName(w.Type),
+		Name:       ContainerName(w),
 		Image:      g.image(),
 		Command:    w.Command,
 		Args:       w.Args,

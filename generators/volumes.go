@@ -53,12 +53,12 @@ func (g *gen) volumes(memLimit *resource.Quantity) ([]corev1.Volume, []corev1.Vo
 		add(field, v, corev1.VolumeMount{MountPath: o.Path, SubPath: o.SubPath})
 	}
 	for _, k := range sortedKeys(w.SecretFiles) {
-		add("secretFiles."+k, corev1.Volume{Name: volumeName("secret-", k), VolumeSource: corev1.VolumeSource{
+		add("secretFiles."+k, corev1.Volume{Name: VolumeName("secret-", k), VolumeSource: corev1.VolumeSource{
 			Secret: &corev1.SecretVolumeSource{SecretName: k},
 		}}, corev1.VolumeMount{MountPath: w.SecretFiles[k], ReadOnly: true})
 	}
 	for _, k := range sortedKeys(w.ConfigFiles) {
-		add("configFiles."+k, corev1.Volume{Name: volumeName("config-", k), VolumeSource: corev1.VolumeSource{
+		add("configFiles."+k, corev1.Volume{Name: VolumeName("config-", k), VolumeSource: corev1.VolumeSource{
 			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: k}},
 		}}, corev1.VolumeMount{MountPath: w.ConfigFiles[k], ReadOnly: true})
 	}
@@ -113,9 +113,9 @@ func (g *gen) quantity(field, v string) (resource.Quantity, bool) {
 	return q, true
 }
 
-// volumeName makes a volume name (a DNS label) from prefix and a
+// VolumeName makes a volume name (a DNS label) from prefix and a
 // Kubernetes object name, which may hold dots and be longer.
-func volumeName(prefix, name string) string {
+func VolumeName(prefix, name string) string {
 	n := prefix + strings.ReplaceAll(name, ".", "-")
 	if len(n) <= 63 {
 		return n

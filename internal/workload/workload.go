@@ -32,6 +32,7 @@ type Workload struct {
 	Command          []string            `json:"command,omitempty"`
 	Args             []string            `json:"args,omitempty"`
 	WorkingDir       string              `json:"workingDir,omitempty"`
+	ContainerName    string              `json:"containerName,omitempty"`
 	Env              map[string]EnvValue `json:"env,omitempty"`
 	Resources        *Resources          `json:"resources,omitempty"`
 	GPU              *GPU                `json:"gpu,omitempty"`
@@ -301,3 +302,29 @@ func (w *Workload) SweepNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// MarshalJSON writes a literal as a string, a reference as an object.
+func (e EnvValue) MarshalJSON() ([]byte, error) {
+	if e.Value != nil {
+		return json.Marshal(*e.Value)
+	}
+	type ref struct {
+		Secret    string `json:"secret,omitempty"`
+		ConfigMap string `json:"configMap,omitempty"`
+		Key       string `json:"key,omitempty"`
+		Optional  *bool  `json:"optional,omitempty"`
+		Field     string `json:"field,omitempty"`
+	}
+	return json.Marshal(ref{e.Secret, e.ConfigMap, e.Key, e.Optional, e.Field})
+}
+
+// MarshalJSON writes the size, or true/false when there is none.
+func (s Shm) MarshalJSON() ([]byte, error) {
+	if s.Enabled && s.Size != "" {
+		return json.Marshal(string(s.Size))
+	}
+	return json.Marshal(s.Enabled)
+}
+
+// MarshalJSON writes the value as it was read.
+func (s Scalar) MarshalJSON() ([]byte, error) { return s.JSON, nil }

@@ -80,6 +80,6 @@ Kubernetes batch/v1 Job and CronJob YAML.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newRenderCmd(), newExplainCmd(), newVersionCmd())
+	root.AddCommand(newRenderCmd(), newExplainCmd(), newImportCmd(), newVersionCmd())
 	return root
 }
