@@ -16,6 +16,10 @@ demo: build
 		echo "### mljob render $$d"; \
 		./$(BIN) render $$d || exit $$?; \
 	done
+	@for env in dev prod; do \
+		echo "### mljob render examples/overlays/workloads --overlay examples/overlays/$$env"; \
+		./$(BIN) render examples/overlays/workloads --overlay examples/overlays/$$env || exit $$?; \
+	done
 
 test: check-format vet
 	$(GO) test ./...

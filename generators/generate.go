@@ -45,14 +45,12 @@ type Object struct {
 }
 
 // Meta returns the object's metadata.
-func (o Object) Meta() *metav1.ObjectMeta {
-	switch t := o.Obj.(type) {
-	case *batchv1.Job:
-		return &t.ObjectMeta
-	case *batchv1.CronJob:
-		return &t.ObjectMeta
+func (o Object) Meta() metav1.Object {
+	m, ok := o.Obj.(metav1.Object)
+	if !ok {
+		panic(fmt.Sprintf("generators: object %T has no metadata", o.Obj))
 	}
-	panic(fmt.Sprintf("generators: unexpected object %T", o.Obj))
+	return m
 }
 
 // Kind returns "Job" or "CronJob".

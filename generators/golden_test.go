@@ -27,19 +27,22 @@ func TestGolden(t *testing.T) {
 		t.Fatal("no golden cases found")
 	}
 	for _, dir := range cases {
-		checkGolden(t, dir, filepath.Join(dir, "expected.yaml"))
+		checkGolden(t, dir, "", filepath.Join(dir, "expected.yaml"))
 	}
 	for _, dir := range examples {
 		if files, _ := filepath.Glob(filepath.Join(dir, "*.cue")); len(files) == 0 {
 			continue
 		}
-		checkGolden(t, dir, filepath.Join("testdata/golden/examples", filepath.Base(dir)+".yaml"))
+		checkGolden(t, dir, "", filepath.Join("testdata/golden/examples", filepath.Base(dir)+".yaml"))
+	}
+	for _, env := range []string{"dev", "prod"} {
+		checkGolden(t, "examples/overlays/workloads", "examples/overlays/"+env, "testdata/golden/overlays/"+env+".yaml")
 	}
 }
 
-func checkGolden(t *testing.T, dir, golden string) {
-	t.Run(dir, func(t *testing.T) {
-		res, err := pipeline.Render(pipeline.RenderOptions{Paths: []string{dir}})
+func checkGolden(t *testing.T, dir, overlay, golden string) {
+	t.Run(golden, func(t *testing.T) {
+		res, err := pipeline.Render(pipeline.RenderOptions{Paths: []string{dir}, Overlay: overlay})
 		if err != nil {
 			t.Fatalf("render %s:\n%v", dir, err)
 		}

@@ -11,26 +11,47 @@ import (
 	"syscall"
 
 	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/mljob/mljob/internal/kustomize"
 )
+
+// DirOptions says what else goes into the output directory.
+type DirOptions struct {
+	// Kustomization adds a kustomization.yaml that lists the files.
+	Kustomization bool
+}
 
 // planDir checks the documents' file names and returns name -> content.
 // Nothing is written: a bad name stops the render before any file changes.
-func planDir(docs []Document) (map[string][]byte, error) {
+func planDir(docs []Document, opts DirOptions) (map[string][]byte, error) {
 	files := make(map[string][]byte, len(docs))
 	owner := map[string]*Document{}
 	for i := range docs {
 		d := &docs[i]
 		name := d.FileName()
 		if name != filepath.Base(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.Contains(name, "..") {
-			return nil, d.Source.Errorf("", "%s name %q cannot be a file name in the output directory", d.Kind(), d.Meta().Name)
+			return nil, d.errorf("%s name %q cannot be a file name in the output directory", d.Kind(), d.Meta().GetName())
 		}
 		if prev, ok := owner[name]; ok {
-			return nil, d.Source.Errorf("", "%s %s exists in namespaces %s and %s; render them to separate directories", d.Kind(), d.Meta().Name, prev.Meta().Namespace, d.Meta().Namespace)
+			return nil, d.errorf("%s %s exists in namespaces %s and %s; render them to separate directories", d.Kind(), d.Meta().GetName(), prev.Meta().GetNamespace(), d.Meta().GetNamespace())
 		}
 		owner[name] = d
 		files[name] = FileContent(d)
 	}
+	if opts.Kustomization {
+		names := sortedNames(files)
+		files[kustomize.KustomizationFile] = kustomize.Kustomization(names)
+	}
 	return files, nil
+}
+
+// errorf reports a problem with the document, at its workload when it
+// has one.
+func (d *Document) errorf(format string, args ...any) error {
+	if d.Source != nil {
+		return d.Source.Errorf("", format, args...)
+	}
+	return fmt.Errorf("%s: %s", d.Origin, fmt.Sprintf(format, args...))
 }
 
 // generatedFiles lists the files of dir that mljob wrote earlier: .yaml
@@ -67,8 +88,8 @@ func generatedFiles(dir string) (map[string][]byte, error) {
 // into place, so no file is ever half-written. SIGINT and SIGTERM are held
 // back while the renames run, so an interrupted render leaves either the
 // old or the new set of files.
-func WriteDir(dir string, docs []Document) error {
-	files, err := planDir(docs)
+func WriteDir(dir string, docs []Document, opts DirOptions) error {
+	files, err := planDir(docs, opts)
 	if err != nil {
 		return err
 	}
@@ -186,8 +207,8 @@ func (d *DirDiff) String() string {
 }
 
 // CheckDir compares dir with what WriteDir would write, without writing.
-func CheckDir(dir string, docs []Document) (*DirDiff, error) {
-	files, err := planDir(docs)
+func CheckDir(dir string, docs []Document, opts DirOptions) (*DirDiff, error) {
+	files, err := planDir(docs, opts)
 	if err != nil {
 		return nil, err
 	}
