@@ -167,11 +167,11 @@ func (o *overlayFS) pick(p string) filesys.FileSystem {
 }
 
 func (o *overlayFS) Open(p string) (filesys.File, error) { return o.pick(p).Open(p) }
-func (o *overlayFS) IsDir(p string) bool                  { return o.pick(p).IsDir(p) }
-func (o *overlayFS) ReadDir(p string) ([]string, error)   { return o.pick(p).ReadDir(p) }
-func (o *overlayFS) Exists(p string) bool                 { return o.pick(p).Exists(p) }
-func (o *overlayFS) ReadFile(p string) ([]byte, error)    { return o.pick(p).ReadFile(p) }
-func (o *overlayFS) Glob(p string) ([]string, error)      { return o.pick(p).Glob(p) }
+func (o *overlayFS) IsDir(p string) bool                 { return o.pick(p).IsDir(p) }
+func (o *overlayFS) ReadDir(p string) ([]string, error)  { return o.pick(p).ReadDir(p) }
+func (o *overlayFS) Exists(p string) bool                { return o.pick(p).Exists(p) }
+func (o *overlayFS) ReadFile(p string) ([]byte, error)   { return o.pick(p).ReadFile(p) }
+func (o *overlayFS) Glob(p string) ([]string, error)     { return o.pick(p).Glob(p) }
 func (o *overlayFS) Walk(p string, fn filepath.WalkFunc) error {
 	return o.pick(p).Walk(p, fn)
 }
