@@ -14,6 +14,8 @@ type Group struct {
 	// Name is what the user named: a directory or "files".
 	Name  string
 	Files []string
+	// Sources, when set, are the project's content, read already.
+	Sources []Source
 }
 
 // FindProjects turns command-line paths into projects: a directory is one

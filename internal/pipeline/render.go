@@ -25,6 +25,8 @@ type RenderOptions struct {
 	// Overlay is a kustomize overlay directory built on top of the
 	// rendered workloads (each project directory is a base it may name).
 	Overlay string
+	// Inline is one more project, given as sources rather than files.
+	Inline []load.Source
 }
 
 // RenderResult is the rendered documents, sorted by namespace/kind/name.
@@ -40,12 +42,15 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // Render loads, checks and generates every workload of opts.Paths.
 func Render(opts RenderOptions) (*RenderResult, error) {
-	if len(opts.Paths) == 0 {
+	if opts.Paths == nil && opts.Inline == nil {
 		opts.Paths = []string{"."}
 	}
 	groups, err := load.FindProjects(opts.Paths)
 	if err != nil {
 		return nil, &InputError{err}
+	}
+	if len(opts.Inline) > 0 {
+		groups = append(groups, load.Group{Name: "inline", Sources: opts.Inline})
 	}
 	l, err := load.NewLoader()
 	if err != nil {
@@ -55,9 +60,11 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 	var jobs []job
 	for _, g := range groups {
 		dir := projectDir(g)
-		srcs, err := l.ReadFiles(g.Files)
-		if err != nil {
-			return nil, &InputError{err}
+		srcs := g.Sources
+		if srcs == nil {
+			if srcs, err = l.ReadFiles(g.Files); err != nil {
+				return nil, &InputError{err}
+			}
 		}
 		p, err := l.Load(srcs)
 		if err != nil {
@@ -99,6 +106,9 @@ type job struct {
 // projectDir is the directory of a project: the one named, or the one
 // its files share.
 func projectDir(g load.Group) string {
+	if len(g.Files) == 0 {
+		return ""
+	}
 	dir := filepath.Dir(g.Files[0])
 	for _, f := range g.Files[1:] {
 		if filepath.Dir(f) != dir {

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/mljob/mljob/internal/krmfn"
+)
+
+func newFnCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "fn",
+		Short: "Run as a KRM function (kustomize, kpt): ResourceList in, ResourceList out",
+		Long: `Fn reads a ResourceList on stdin and writes one on stdout, following the KRM
+function specification, so mljob can run inside kustomize (as an exec
+function) or kpt. Its functionConfig is an MLJob:
+
+  apiVersion: fn.mljob.dev/v1alpha1
+  kind: MLJob
+  metadata:
+    name: workloads
+    annotations:
+      config.kubernetes.io/function: |
+        exec:
+          path: mljob
+          args: [fn]
+  spec:
+    paths: [workloads]   # CUE projects to render into items (generator)
+    source: |            # or CUE written inline
+      workloads: train: {type: "training", image: "ghcr.io/acme/train:1"}
+    validate: true       # lint Jobs and CronJobs of items (validator)
+
+Generated Jobs and CronJobs are added to items; with validate, findings are
+reported as results (severity, resource, field, file), and an error-level
+finding fails the function.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := krmfn.Run(cmd.InOrStdin(), cmd.OutOrStdout(), nil); err != nil {
+				return &exitError{code: ExitFindings, err: err}
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,138 @@
+// Package krmfn is mljob as a KRM function (the kustomize/kpt function
+// protocol): it reads a ResourceList, adds the Jobs and CronJobs rendered
+// from CUE workloads to its items (generator), and reports lint findings
+// on its Jobs and CronJobs as results (validator).
+package krmfn
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/load"
+	"github.com/mljob/mljob/internal/pipeline"
+)
+
+// Config is the functionConfig:
+//
+//	apiVersion: fn.mljob.dev/v1alpha1
+//	kind: MLJob
+//	metadata: {name: workloads}
+//	spec:
+//	  paths: [workloads]      # CUE projects, relative to the working directory
+//	  source: |               # or CUE inline
+//	    workloads: train: {...}
+//	  validate: true          # lint the Jobs and CronJobs of items
+type Config struct {
+	APIVersion string `json:"apiVersion" yaml:"apiVersion"`
+	Kind       string `json:"kind" yaml:"kind"`
+	Metadata   struct {
+		Name        string            `json:"name" yaml:"name"`
+		Annotations map[string]string `json:"annotations,omitempty" yaml:"annotations,omitempty"`
+	} `json:"metadata" yaml:"metadata"`
+	Spec Spec `json:"spec" yaml:"spec"`
+}
+
+// Spec says what the function does.
+type Spec struct {
+	// Paths are CUE workload projects to render into items.
+	Paths []string `json:"paths,omitempty" yaml:"paths,omitempty"`
+	// Source is CUE workloads written inline.
+	Source string `json:"source,omitempty" yaml:"source,omitempty"`
+	// Validate lints the Jobs and CronJobs of the items (after
+	// generation) and reports findings as results.
+	Validate bool `json:"validate,omitempty" yaml:"validate,omitempty"`
+}
+
+// Validator lints items; it is supplied by the caller so that this package
+// does not depend on the lint pipeline's options.
+type Validator func(items []*yaml.RNode) (framework.Results, error)
+
+// Run processes one ResourceList from r to w.
+func Run(r io.Reader, w io.Writer, validate Validator) error {
+	rw := &kio.ByteReadWriter{Reader: r, Writer: w, KeepReaderAnnotations: true}
+	return framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+		return process(rl, validate)
+	}), rw)
+}
+
+// fail reports err as error results, one per diagnostic with its file and
+// field, and fails the function.
+func fail(rl *framework.ResourceList, err error) error {
+	var list diag.List
+	var d *diag.Diagnostic
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &d):
+		list = diag.List{d}
+	default:
+		rl.Results = append(rl.Results, &framework.Result{Message: err.Error(), Severity: framework.Error})
+		return rl.Results
+	}
+	for _, d := range list {
+		r := &framework.Result{Message: d.Msg, Severity: framework.Error}
+		if d.Path != "" {
+			r.Field = &framework.Field{Path: d.Path}
+		}
+		if d.Pos.IsValid() {
+			r.File = &framework.File{Path: d.Pos.String()}
+		}
+		rl.Results = append(rl.Results, r)
+	}
+	return rl.Results
+}
+
+func process(rl *framework.ResourceList, validate Validator) error {
+	var cfg Config
+	if rl.FunctionConfig != nil {
+		s, err := rl.FunctionConfig.String()
+		if err != nil {
+			return err
+		}
+		if err := sigsyaml.UnmarshalStrict([]byte(s), &cfg); err != nil {
+			return fail(rl, fmt.Errorf("functionConfig: %w", err))
+		}
+	}
+	if cfg.Kind != "" && cfg.Kind != "MLJob" {
+		return fail(rl, fmt.Errorf("functionConfig: kind %q, want MLJob", cfg.Kind))
+	}
+	if len(cfg.Spec.Paths) > 0 || cfg.Spec.Source != "" {
+		opts := pipeline.RenderOptions{Paths: cfg.Spec.Paths}
+		if cfg.Spec.Source != "" {
+			opts.Inline = []load.Source{{Name: "functionConfig:" + cfg.Metadata.Name, Data: []byte(cfg.Spec.Source)}}
+		}
+		if len(opts.Paths) == 0 {
+			opts.Paths = []string{}
+		}
+		res, err := pipeline.Render(opts)
+		if err != nil {
+			return fail(rl, err)
+		}
+		for _, d := range res.Documents {
+			n, err := yaml.Parse(string(d.YAML))
+			if err != nil {
+				return err
+			}
+			rl.Items = append(rl.Items, n)
+		}
+	}
+	if cfg.Spec.Validate && validate != nil {
+		results, err := validate(rl.Items)
+		if err != nil {
+			return err
+		}
+		rl.Results = append(rl.Results, results...)
+		for _, r := range results {
+			if r.Severity == framework.Error {
+				return rl.Results
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package krmfn_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/mljob/mljob/cmd/mljob/cli"
+	"github.com/mljob/mljob/internal/krmfn"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// The test binary doubles as the mljob executable that kustomize runs as
+// an exec function.
+func TestMain(m *testing.M) {
+	if os.Getenv("MLJOB_AS_CLI") == "1" {
+		os.Exit(cli.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestResourceListGolden runs the function on ResourceList files and
+// compares the output with golden files.
+func TestResourceListGolden(t *testing.T) {
+	inputs, _ := filepath.Glob("testdata/*.input.yaml")
+	if len(inputs) == 0 {
+		t.Fatal("no testdata")
+	}
+	t.Chdir("testdata")
+	for _, in := range inputs {
+		name := filepath.Base(in)
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			err = krmfn.Run(bytes.NewReader(data), &out, nil)
+			got := out.String()
+			if err != nil {
+				got += "# error: " + err.Error() + "\n"
+			}
+			golden := strings.Replace(name, ".input.", ".output.", 1)
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s:\n%s", golden, got)
+			}
+		})
+	}
+}
+
+// TestKustomizeExecGenerator runs mljob fn through kustomize itself, as an
+// exec generator named in a kustomization.
+func TestKustomizeExecGenerator(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MLJOB_AS_CLI", "1")
+	dir := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("workloads/w.cue", `workloads: train: {type: "training", image: "ghcr.io/acme/train:1.0", gpu: {count: 1, type: "l4"}}`+"\n")
+	write("fn.yaml", `apiVersion: fn.mljob.dev/v1alpha1
+kind: MLJob
+metadata:
+  name: workloads
+  annotations:
+    config.kubernetes.io/function: |
+      exec:
+        path: `+self+`
+        args: [fn]
+spec:
+  paths: [workloads]
+`)
+	write("kustomization.yaml", `namePrefix: prod-
+namespace: ml
+generators:
+- fn.yaml
+`)
+	opts := krusty.MakeDefaultOptions()
+	opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
+	opts.PluginConfig.FnpLoadingOptions.EnableExec = true
+	opts.PluginConfig.FnpLoadingOptions.Env = []string{"MLJOB_AS_CLI=1"}
+	rm, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := rm.AsYaml()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"kind: Job", "name: prod-train", "namespace: ml", "nvidia.com/gpu: \"1\"", "image: ghcr.io/acme/train:1.0"} {
+		if !strings.Contains(string(y), want) {
+			t.Errorf("kustomize output lacks %q:\n%s", want, y)
+		}
+	}
+}
