@@ -1,0 +1,378 @@
+// Package policy is mljob's Rego policy engine: it compiles the built-in
+// rule pack (policies/) and the user's policies once, sandboxed, and
+// evaluates every rule on each Kubernetes object, returning findings.
+//
+// A rule is a Rego package mljob.rules.NAME with a package-scoped
+// # METADATA block (title, description, custom.id, custom.severity,
+// custom.remediation), an optional default_params object, and a
+// `violation` set of {"msg": string, "path": string}. Built-in rules are
+// registered in internal/rules at start-up, a user's when they are loaded.
+package policy
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/rules"
+)
+
+// Options says which policies to load and how to configure their rules.
+type Options struct {
+	// Paths are the user's policies: directories (read recursively) and
+	// .rego files. _test.rego files are left out.
+	Paths []string
+	// Params sets rule parameters: rule id -> parameter -> value, over the
+	// rule's default_params. Ids of rules implemented in Go are ignored.
+	Params map[string]map[string]any
+	// Disabled rules are not evaluated.
+	Disabled []string
+}
+
+// Engine evaluates compiled rules. It is safe for concurrent use.
+type Engine struct {
+	rules []*rule // enabled, sorted by id
+	byID  map[string]*rule
+	store storage.Store
+}
+
+type rule struct {
+	meta     rules.Meta
+	query    rego.PreparedEvalQuery
+	defaults map[string]any
+	// params is input.params: the defaults with the configured values
+	// merged in, converted once.
+	params  *ast.Term
+	enabled bool
+}
+
+// Load parses, checks and compiles the built-in rules and the policies of
+// opts.Paths. Problems with the user's policies come back as a diag.List.
+func Load(opts Options) (*Engine, error) {
+	base, err := builtins()
+	if err != nil {
+		return nil, err
+	}
+	set := base
+	if len(opts.Paths) > 0 {
+		srcs, err := readSources(opts.Paths, false)
+		if err != nil {
+			return nil, err
+		}
+		var errs diag.List
+		if set, errs = withUser(base, srcs); len(errs) > 0 {
+			return nil, errs.Err()
+		}
+	}
+	c := newCompiler()
+	if c.Compile(set.modules); c.Failed() {
+		return nil, astErrors(c.Errors).Err()
+	}
+
+	ctx := context.Background()
+	e := &Engine{byID: map[string]*rule{}, store: inmem.New()}
+	defaults, err := e.defaultParams(ctx, c, set)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range set.ruleNames() {
+		p := set.rules[name]
+		q, err := rego.New(
+			rego.Compiler(c),
+			rego.Store(e.store),
+			rego.Query(p.ref()+".violation"),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("prepare rule %s: %w", p.meta.ID, err)
+		}
+		e.byID[p.meta.ID] = &rule{meta: p.meta, query: q, defaults: defaults[name], enabled: true}
+	}
+	if err := e.configure(opts); err != nil {
+		return nil, err
+	}
+	// Built-in rules were registered at start-up.
+	for _, name := range set.ruleNames() {
+		if p := set.rules[name]; !p.builtin {
+			if err := register(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, r := range e.byID {
+		if r.enabled {
+			e.rules = append(e.rules, r)
+		}
+	}
+	sort.Slice(e.rules, func(i, j int) bool { return e.rules[i].meta.ID < e.rules[j].meta.ID })
+	return e, nil
+}
+
+// defaultParams reads every rule's default_params in one query (without
+// input: defaults are constants).
+func (e *Engine) defaultParams(ctx context.Context, c *ast.Compiler, set *moduleSet) (map[string]map[string]any, error) {
+	names := ast.NewSet()
+	for _, name := range set.ruleNames() {
+		names.Add(ast.StringTerm(name))
+	}
+	rs, err := rego.New(
+		rego.Compiler(c),
+		rego.Store(e.store),
+		rego.Query("x := {name: p | some name in "+names.String()+"; p := data.mljob.rules[name].default_params}"),
+	).Eval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read default_params: %w", err)
+	}
+	all := map[string]any{}
+	if len(rs) == 1 {
+		all, _ = rs[0].Bindings["x"].(map[string]any)
+	}
+	out := map[string]map[string]any{}
+	for _, name := range set.ruleNames() {
+		p := set.rules[name]
+		d, ok := all[name]
+		if !ok {
+			out[name] = map[string]any{}
+			continue
+		}
+		m, ok := d.(map[string]any)
+		if !ok {
+			return nil, diag.List{diag.Errorf(p.pos, "", "rule %s: default_params must be an object", p.meta.ID)}
+		}
+		out[name] = m
+	}
+	return out, nil
+}
+
+// configure applies opts.Params and opts.Disabled. A parameter must be one
+// the rule declares in default_params, with a value of the same JSON type.
+func (e *Engine) configure(opts Options) error {
+	var errs diag.List
+	known := func(id string) bool {
+		if _, ok := e.byID[id]; ok {
+			return true
+		}
+		if _, ok := rules.Get(id); !ok {
+			errs = append(errs, diag.Errorf(diag.Pos{}, "", "unknown rule %q", id))
+		}
+		return false
+	}
+	for _, id := range opts.Disabled {
+		if known(id) {
+			e.byID[id].enabled = false
+		}
+	}
+	for _, id := range sortedKeys(opts.Params) {
+		if !known(id) {
+			continue
+		}
+		r := e.byID[id]
+		for _, k := range sortedKeys(opts.Params[id]) {
+			def, ok := r.defaults[k]
+			if !ok {
+				errs = append(errs, diag.Errorf(diag.Pos{}, "", "rule %s has no parameter %q%s", id, k, paramList(r.defaults)))
+				continue
+			}
+			v, err := ast.InterfaceToValue(opts.Params[id][k])
+			if err != nil {
+				errs = append(errs, diag.Errorf(diag.Pos{}, "", "rule %s: parameter %s: %v", id, k, err))
+				continue
+			}
+			dv, _ := ast.InterfaceToValue(def)
+			if got, want := ast.ValueName(v), ast.ValueName(dv); got != want {
+				errs = append(errs, diag.Errorf(diag.Pos{}, "", "rule %s: parameter %s must be %s, not %s", id, k, withArticle(want), withArticle(got)))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs.Err()
+	}
+	for id, r := range e.byID {
+		v, err := ast.InterfaceToValue(merge(r.defaults, opts.Params[id]))
+		if err != nil {
+			return fmt.Errorf("rule %s: parameters: %w", id, err)
+		}
+		r.params = ast.NewTerm(v)
+	}
+	return nil
+}
+
+// paramList says which parameters a rule has, for an error message.
+func paramList(defaults map[string]any) string {
+	if len(defaults) == 0 {
+		return " (it has none)"
+	}
+	return " (it has " + strings.Join(sortedKeys(defaults), ", ") + ")"
+}
+
+func withArticle(typ string) string {
+	if strings.ContainsRune("aeiou", rune(typ[0])) {
+		return "an " + typ
+	}
+	return "a " + typ
+}
+
+// merge is Rego's object.union: over's values replace base's, objects merge
+// key by key.
+func merge(base, over map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		bm, ok1 := out[k].(map[string]any)
+		om, ok2 := v.(map[string]any)
+		if ok1 && ok2 {
+			v = merge(bm, om)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// register adds a user rule to the registry. Loading the same policies
+// again is fine; an id that another rule has is not.
+func register(p *rulePackage) error {
+	if old, ok := rules.Get(p.meta.ID); ok {
+		if old == p.meta {
+			return nil
+		}
+		return diag.List{diag.Errorf(p.pos, "", "rule id %q is already used by another rule", p.meta.ID)}
+	}
+	rules.Register(p.meta)
+	return nil
+}
+
+// Rules returns the metadata of the rules the engine evaluates, by id.
+func (e *Engine) Rules() []rules.Meta {
+	out := make([]rules.Meta, len(e.rules))
+	for i, r := range e.rules {
+		out[i] = r.meta
+	}
+	return out
+}
+
+// DefaultParams returns a rule's default_params (for documentation), or
+// false if the engine has no such rule.
+func (e *Engine) DefaultParams(id string) (map[string]any, bool) {
+	r, ok := e.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return r.defaults, true
+}
+
+// Eval runs every enabled rule on obj, a Kubernetes object as JSON values
+// read from file. Only batch/v1 Jobs and CronJobs are evaluated. Findings
+// carry the field path of the problem but no position (the caller maps the
+// path to a line), sorted by rule, path and message.
+func (e *Engine) Eval(obj map[string]any, file string) ([]finding.Finding, error) {
+	kind, _ := obj["kind"].(string)
+	if obj["apiVersion"] != "batch/v1" || (kind != "Job" && kind != "CronJob") {
+		return nil, nil
+	}
+	v, err := ast.InterfaceToValue(obj)
+	if err != nil {
+		return nil, fmt.Errorf("policy input: %w", err)
+	}
+	object, fileTerm := ast.NewTerm(v), ast.StringTerm(file)
+	ident := objectIdent(obj)
+
+	ctx := context.Background()
+	// One read transaction for all rules of this object.
+	txn, err := e.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer e.store.Abort(ctx, txn)
+
+	cache := newObjectCache()
+	var out []finding.Finding
+	for _, r := range e.rules {
+		cache.nextRule()
+		input := ast.NewObject(
+			[2]*ast.Term{ast.InternedTerm("object"), object},
+			[2]*ast.Term{ast.InternedTerm("file"), fileTerm},
+			[2]*ast.Term{ast.InternedTerm("params"), r.params},
+		)
+		rs, err := r.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalVirtualCache(cache))
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.meta.ID, err)
+		}
+		if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+			continue
+		}
+		vs, ok := rs[0].Expressions[0].Value.([]any)
+		if !ok {
+			return nil, fmt.Errorf("rule %s: violation is not a set", r.meta.ID)
+		}
+		for _, x := range vs {
+			msg, path, err := violation(x)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: %w", r.meta.ID, err)
+			}
+			out = append(out, finding.Finding{
+				Rule:     r.meta.ID,
+				Severity: r.meta.Severity,
+				Message:  msg,
+				Path:     path,
+				Object:   ident,
+			})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Message < b.Message
+	})
+	return out, nil
+}
+
+// violation reads one member of a rule's violation set.
+func violation(x any) (msg, path string, err error) {
+	m, ok := x.(map[string]any)
+	if ok {
+		msg, ok = m["msg"].(string)
+	}
+	if !ok || msg == "" {
+		return "", "", fmt.Errorf(`violation must be an object {"msg": string, "path": string}, got %v`, x)
+	}
+	if p, ok := m["path"]; ok {
+		if path, ok = p.(string); !ok {
+			return "", "", fmt.Errorf("violation path must be a string, got %v", p)
+		}
+	}
+	return msg, path, nil
+}
+
+func objectIdent(obj map[string]any) finding.Object {
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+	meta, _ := obj["metadata"].(map[string]any)
+	return finding.Object{
+		APIVersion: str(obj, "apiVersion"),
+		Kind:       str(obj, "kind"),
+		Namespace:  str(meta, "namespace"),
+		Name:       str(meta, "name"),
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

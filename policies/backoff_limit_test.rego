@@ -1,0 +1,43 @@
+package mljob.rules.backoff_limit_test
+
+import data.mljob.fixtures
+import data.mljob.rules.backoff_limit
+
+test_fires_without_backoff_limit if {
+	obj := json.patch(fixtures.job, [{"op": "remove", "path": "/spec/backoffLimit"}])
+	backoff_limit.violation == {{
+		"msg": "the Job sets no backoffLimit (Kubernetes then retries 6 times)",
+		"path": "spec.backoffLimit",
+	}} with input as {"object": obj}
+}
+
+test_fires_on_too_many_retries_in_cronjob if {
+	obj := json.patch(fixtures.cronjob, [{"op": "replace", "path": "/spec/jobTemplate/spec/backoffLimit", "value": 10}])
+	backoff_limit.violation == {{
+		"msg": "backoffLimit is 10; at most 6 retries are allowed",
+		"path": "spec.jobTemplate.spec.backoffLimit",
+	}} with input as {"object": obj}
+}
+
+test_fires_on_too_many_retries_per_index if {
+	obj := json.patch(fixtures.job, [
+		{"op": "remove", "path": "/spec/backoffLimit"},
+		{"op": "add", "path": "/spec/backoffLimitPerIndex", "value": 3},
+	])
+	backoff_limit.violation == {{
+		"msg": "backoffLimitPerIndex is 3; at most 2 retries are allowed",
+		"path": "spec.backoffLimitPerIndex",
+	}} with input as {"object": obj, "params": {"maxRetries": 2}}
+}
+
+test_passes_with_backoff_limit if {
+	count(backoff_limit.violation) == 0 with input as {"object": fixtures.job}
+}
+
+test_passes_with_backoff_limit_per_index_only if {
+	obj := json.patch(fixtures.job, [
+		{"op": "replace", "path": "/spec/backoffLimit", "value": null},
+		{"op": "add", "path": "/spec/backoffLimitPerIndex", "value": 1},
+	])
+	count(backoff_limit.violation) == 0 with input as {"object": obj}
+}
