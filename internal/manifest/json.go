@@ -1,0 +1,262 @@
+package manifest
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mljob/mljob/internal/diag"
+)
+
+// maxValues bounds the values one document may expand to, so that nested
+// aliases (a "billion laughs") cannot exhaust memory.
+const maxValues = 1 << 20
+
+// span is where one value of the document is in its JSON.
+type span struct {
+	start, end int
+	parent     int
+	seg        Segment
+	// node is where the field is in the YAML: its key, or the item.
+	node *yaml.Node
+}
+
+// builder writes a document's JSON and records the span of every value.
+type builder struct {
+	doc   *Document
+	buf   []byte
+	count int
+}
+
+func (b *builder) value(n *yaml.Node, parent int, seg Segment, at *yaml.Node) *diag.Diagnostic {
+	if b.count++; b.count > maxValues {
+		return b.errorf(n, "document expands to more than %d values (nested aliases?)", maxValues)
+	}
+	if at == nil {
+		at = n
+	}
+	idx := len(b.doc.spans)
+	b.doc.spans = append(b.doc.spans, span{start: len(b.buf), parent: parent, seg: seg, node: at})
+	n = deref(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		es, dups, err := entries(n)
+		if err != nil {
+			return b.errorf(err.at, "%s", err.msg)
+		}
+		for _, k := range dups {
+			key, _ := keyString(k)
+			b.doc.Duplicates = append(b.doc.Duplicates, Field{
+				Path: append(b.path(idx), Segment{Key: key}),
+				Pos:  b.doc.pos(k),
+			})
+		}
+		b.buf = append(b.buf, '{')
+		for i, e := range es {
+			if i > 0 {
+				b.buf = append(b.buf, ',')
+			}
+			b.buf = appendString(b.buf, e.key)
+			b.buf = append(b.buf, ':')
+			if err := b.value(e.v, idx, Segment{Key: e.key}, e.k); err != nil {
+				return err
+			}
+		}
+		b.buf = append(b.buf, '}')
+	case yaml.SequenceNode:
+		b.buf = append(b.buf, '[')
+		for i, it := range n.Content {
+			if i > 0 {
+				b.buf = append(b.buf, ',')
+			}
+			if err := b.value(it, idx, Segment{Index: i, IsIndex: true}, nil); err != nil {
+				return err
+			}
+		}
+		b.buf = append(b.buf, ']')
+	case yaml.ScalarNode:
+		v := resolve(n)
+		switch v.kind {
+		case kindNull:
+			b.buf = append(b.buf, "null"...)
+		case kindBool:
+			b.buf = strconv.AppendBool(b.buf, v.b)
+		case kindInt:
+			if v.big {
+				b.buf = strconv.AppendUint(b.buf, v.u, 10)
+			} else {
+				b.buf = strconv.AppendInt(b.buf, v.i, 10)
+			}
+		case kindFloat:
+			if math.IsNaN(v.f) || math.IsInf(v.f, 0) {
+				// kubectl fails to encode it too.
+				return b.errorf(n, "json: unsupported value: %v", v.f)
+			}
+			j, _ := json.Marshal(v.f)
+			b.buf = append(b.buf, j...)
+		case kindMerge:
+			b.buf = appendString(b.buf, "<<")
+		default:
+			b.buf = appendString(b.buf, v.s)
+		}
+	default:
+		b.buf = append(b.buf, "null"...)
+	}
+	b.doc.spans[idx].end = len(b.buf)
+	return nil
+}
+
+func (b *builder) path(idx int) []Segment {
+	var segs []Segment
+	for i := idx; i > 0; i = b.doc.spans[i].parent {
+		segs = append(segs, b.doc.spans[i].seg)
+	}
+	for i, j := 0, len(segs)-1; i < j; i, j = i+1, j-1 {
+		segs[i], segs[j] = segs[j], segs[i]
+	}
+	return segs
+}
+
+func (b *builder) errorf(n *yaml.Node, format string, args ...any) *diag.Diagnostic {
+	return diag.Errorf(b.doc.pos(n), "", format, args...)
+}
+
+func appendString(buf []byte, s string) []byte {
+	j, _ := json.Marshal(s)
+	return append(buf, j...)
+}
+
+// entry is one effective key of a mapping.
+type entry struct {
+	key  string
+	k, v *yaml.Node
+}
+
+type entryError struct {
+	at  *yaml.Node
+	msg string
+}
+
+// entries returns the keys of a mapping in order of first appearance, each
+// with the value assigned last, merge keys (<<) expanded in place, the way
+// go-yaml v2 fills a map. dups are the keys written twice.
+func entries(m *yaml.Node) (es []entry, dups []*yaml.Node, err *entryError) {
+	var index map[string]int
+	if len(m.Content) > 16 {
+		index = make(map[string]int, len(m.Content)/2)
+	}
+	assign := func(key string, k, v *yaml.Node) {
+		i, ok := -1, false
+		if index != nil {
+			i, ok = index[key]
+		} else {
+			for j := range es {
+				if es[j].key == key {
+					i, ok = j, true
+					break
+				}
+			}
+		}
+		if ok {
+			es[i].k, es[i].v = k, v
+			return
+		}
+		if index != nil {
+			index[key] = len(es)
+		}
+		es = append(es, entry{key: key, k: k, v: v})
+	}
+	var seen map[string]bool
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if isMerge(k) {
+			if err := merge(v, assign); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		key, ok := keyString(k)
+		if !ok {
+			return nil, nil, &entryError{k, "unsupported map key: JSON object keys are strings"}
+		}
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		if seen[key] {
+			dups = append(dups, k)
+		}
+		seen[key] = true
+		assign(key, k, v)
+	}
+	return es, dups, nil
+}
+
+func merge(v *yaml.Node, assign func(string, *yaml.Node, *yaml.Node)) *entryError {
+	v = deref(v)
+	switch v.Kind {
+	case yaml.MappingNode:
+		es, _, err := entries(v)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			assign(e.key, e.k, e.v)
+		}
+		return nil
+	case yaml.SequenceNode:
+		// Earlier maps take precedence: assign them last.
+		for i := len(v.Content) - 1; i >= 0; i-- {
+			it := deref(v.Content[i])
+			if it.Kind != yaml.MappingNode {
+				return &entryError{it, "map merge requires map or sequence of maps as the value"}
+			}
+			if err := merge(it, assign); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return &entryError{v, "map merge requires map or sequence of maps as the value"}
+}
+
+func isMerge(k *yaml.Node) bool {
+	if k.Kind != yaml.ScalarNode || k.Value != "<<" {
+		return false
+	}
+	if k.Style&yaml.TaggedStyle != 0 {
+		return k.ShortTag() == "!!merge"
+	}
+	return k.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0
+}
+
+// find returns the effective entry for key in mapping m.
+func find(m *yaml.Node, key string) (entry, bool) {
+	hasMerge := false
+	for i := len(m.Content) - 2; i >= 0; i -= 2 {
+		k := m.Content[i]
+		if isMerge(k) {
+			hasMerge = true
+			continue
+		}
+		if !hasMerge {
+			if s, ok := keyString(k); ok && s == key {
+				return entry{key: key, k: k, v: m.Content[i+1]}, true
+			}
+		}
+	}
+	if !hasMerge {
+		return entry{}, false
+	}
+	es, _, err := entries(m)
+	if err != nil {
+		return entry{}, false
+	}
+	for _, e := range es {
+		if e.key == key {
+			return e, true
+		}
+	}
+	return entry{}, false
+}

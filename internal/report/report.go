@@ -1,0 +1,116 @@
+// Package report writes lint results in the registered output formats.
+// A format is one Register call; text and json are built in.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/mljob/mljob/internal/finding"
+)
+
+// Summary counts what a lint run saw.
+type Summary struct {
+	// Objects is the number of Jobs and CronJobs checked.
+	Objects  int `json:"objects"`
+	Findings int `json:"findings"`
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+}
+
+// Report is the result of a lint run, as formats write it.
+type Report struct {
+	// Findings are sorted by file, line and rule.
+	Findings []finding.Finding `json:"findings"`
+	Summary  Summary           `json:"summary"`
+	// Skipped counts the objects that are not Jobs or CronJobs. It is not
+	// part of the JSON schema.
+	Skipped int `json:"-"`
+}
+
+// New builds a report of sorted findings over objects checked and skipped.
+func New(findings []finding.Finding, objects, skipped int) *Report {
+	if findings == nil {
+		findings = []finding.Finding{}
+	}
+	r := &Report{Findings: findings, Skipped: skipped}
+	r.Summary.Objects = objects
+	r.Summary.Findings = len(findings)
+	for _, f := range findings {
+		switch f.Severity {
+		case finding.Error:
+			r.Summary.Errors++
+		case finding.Warning:
+			r.Summary.Warnings++
+		}
+	}
+	return r
+}
+
+// Fails reports whether a finding is at or above min.
+func (r *Report) Fails(min finding.Severity) bool {
+	for _, f := range r.Findings {
+		if f.Severity >= min {
+			return true
+		}
+	}
+	return false
+}
+
+// Format is an output format.
+type Format struct {
+	Name string
+	// Description is one line for flag help.
+	Description string
+	Write       func(w io.Writer, r *Report) error
+}
+
+var (
+	mu      sync.RWMutex
+	formats = map[string]Format{}
+)
+
+// Register adds a format; a duplicate or incomplete one is a programming
+// error and panics at start-up.
+func Register(f Format) {
+	if f.Name == "" || f.Description == "" || f.Write == nil {
+		panic(fmt.Sprintf("report: incomplete format %q", f.Name))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := formats[f.Name]; dup {
+		panic(fmt.Sprintf("report: format %q registered twice", f.Name))
+	}
+	formats[f.Name] = f
+}
+
+// Get returns the format called name.
+func Get(name string) (Format, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	f, ok := formats[name]
+	return f, ok
+}
+
+// Formats returns every format, sorted by name.
+func Formats() []Format {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]Format, 0, len(formats))
+	for _, f := range formats {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Names returns the format names, sorted.
+func Names() []string {
+	var names []string
+	for _, f := range Formats() {
+		names = append(names, f.Name)
+	}
+	return names
+}

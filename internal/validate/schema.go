@@ -1,0 +1,202 @@
+package validate
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+
+	batchv1 "k8s.io/api/batch/v1"
+	batchv1beta1 "k8s.io/api/batch/v1beta1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	kjson "sigs.k8s.io/json"
+
+	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/manifest"
+)
+
+// newVersioned returns an empty object of the document's served type, or
+// nil for versions the validation code has no type for.
+func newVersioned(k schema.GroupVersionKind) runtime.Object {
+	switch k {
+	case batchv1.SchemeGroupVersion.WithKind("Job"):
+		return &batchv1.Job{}
+	case batchv1.SchemeGroupVersion.WithKind("CronJob"):
+		return &batchv1.CronJob{}
+	case batchv1beta1.SchemeGroupVersion.WithKind("CronJob"):
+		return &batchv1beta1.CronJob{}
+	}
+	return nil
+}
+
+// decoded is a document decoded as the API server decodes a request body.
+type decoded struct {
+	obj runtime.Object
+	// strict are the unknown fields (the API server refuses them with
+	// fieldValidation=Strict, kubectl's default).
+	strict []error
+	// err is a fatal decoding error (wrong type, bad quantity): the API
+	// server answers 400 and validates nothing.
+	err error
+	// offset maps an offset in the decoded JSON to one in doc.JSON.
+	offset func(int64) int64
+}
+
+type decodedKey struct{}
+
+// decode decodes doc into its versioned type, without status, once per
+// document. It returns nil when there is no such type. The object is
+// shared: checks that change it change a DeepCopy.
+func decode(doc *manifest.Document) *decoded {
+	return doc.Memo(decodedKey{}, func() any {
+		obj := newVersioned(gvk(doc))
+		if obj == nil {
+			return (*decoded)(nil)
+		}
+		data, offset := doc.JSONWithout("status")
+		strict, err := kjson.UnmarshalStrict(data, obj)
+		return &decoded{obj: obj, strict: strict, err: err, offset: offset}
+	}).(*decoded)
+}
+
+// schemaCheck is the strict decoding the API server does with
+// fieldValidation=Strict, plus duplicate keys in YAML, which kubectl's YAML
+// parsing refuses.
+type schemaCheck struct{}
+
+func (schemaCheck) Check(doc *manifest.Document) []finding.Finding {
+	if !IsBatch(doc) {
+		return nil
+	}
+	d := decode(doc)
+	if d == nil {
+		return nil
+	}
+	t := reflect.TypeOf(d.obj).Elem()
+	var out []finding.Finding
+	for _, dup := range doc.Duplicates {
+		if len(dup.Path) > 0 && dup.Path[0].Key == "status" && !dup.Path[0].IsIndex {
+			continue
+		}
+		f := newFinding(RuleSchema, finding.Error, typedPath(t, dup.Path), "duplicate field %q", jsonPath(dup.Path))
+		f.Pos = dup.Pos
+		out = append(out, f)
+	}
+	for _, e := range d.strict {
+		path := ""
+		var fe kjson.FieldError
+		if errors.As(e, &fe) {
+			path = fe.FieldPath()
+		}
+		out = append(out, newFinding(RuleSchema, finding.Error, path, "%s", e.Error()))
+	}
+	if d.err != nil {
+		out = append(out, decodeError(doc, d, t))
+	}
+	return out
+}
+
+// decodeError turns a fatal decoding error into a finding at the
+// offending value when the error says where it is.
+func decodeError(doc *manifest.Document, d *decoded, t reflect.Type) finding.Finding {
+	f := newFinding(RuleSchema, finding.Error, "", "%s", d.err.Error())
+	var te *json.UnmarshalTypeError
+	if errors.As(d.err, &te) {
+		if fld, ok := doc.FieldAt(d.offset(te.Offset)); ok {
+			f.Path = typedPath(t, fld.Path)
+			f.Pos = fld.Pos
+		}
+		return f
+	}
+	// Errors of custom decoders (quantities) say nothing of where; find
+	// the first value that fails the same way.
+	if path, ok := findBadQuantity(doc); ok {
+		f.Path = path
+	}
+	return f
+}
+
+// typedPath renders a path the way Kubernetes field paths read: struct
+// fields as .name, map keys and list indexes in brackets. t is the Go type
+// the path starts in; where the type is unknown, keys read as fields.
+func typedPath(t reflect.Type, segs []manifest.Segment) string {
+	var b strings.Builder
+	for _, s := range segs {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case s.IsIndex:
+			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
+			if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+				t = t.Elem()
+			} else {
+				t = nil
+			}
+		case t != nil && t.Kind() == reflect.Map:
+			b.WriteString("[" + s.Key + "]")
+			t = t.Elem()
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.Key)
+			if t != nil && t.Kind() == reflect.Struct {
+				t = fieldType(t, s.Key)
+			} else {
+				t = nil
+			}
+		}
+	}
+	return b.String()
+}
+
+// fieldType is the type of the struct field with JSON name, looking into
+// inlined structs; nil if there is none.
+func fieldType(t reflect.Type, name string) reflect.Type {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" && (f.Anonymous || strings.Contains(opts, "inline")) {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if r := fieldType(ft, name); r != nil {
+					return r
+				}
+			}
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+// jsonPath renders a path as the API server's strict decoding errors do:
+// every key after a dot.
+func jsonPath(segs []manifest.Segment) string {
+	var b strings.Builder
+	for _, s := range segs {
+		if s.IsIndex {
+			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.Key)
+	}
+	return b.String()
+}
