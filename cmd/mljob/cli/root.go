@@ -80,6 +80,7 @@ Kubernetes batch/v1 Job and CronJob YAML.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newRenderCmd(), newExplainCmd(), newImportCmd(), newVersionCmd())
+	root.AddCommand(newRenderCmd(), newLintCmd(), newExplainCmd(), newImportCmd(), newFnCmd(), newVersionCmd())
+	root.AddCommand(newPolicyCmd())
 	return root
 }
