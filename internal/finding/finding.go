@@ -81,21 +81,36 @@ type Finding struct {
 	// spec.template.spec.containers[0].resources.limits.
 	Path   string `json:"path"`
 	Object Object `json:"object"`
+	// Suppressed is set when a waiver covers the finding: it is still
+	// reported, but does not count for the exit status.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression says which waiver covers a finding.
+type Suppression struct {
+	// Kind is "config" (a waiver in .mljob.yaml) or "inline" (the
+	// object's mljob.dev/waive.RULE annotation).
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
+	// File and Line say where the waiver is written.
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 // MarshalJSON writes the documented, flat shape.
 func (f Finding) MarshalJSON() ([]byte, error) {
 	type flat struct {
-		Rule     string   `json:"rule"`
-		Severity Severity `json:"severity"`
-		Message  string   `json:"message"`
-		File     string   `json:"file"`
-		Line     int      `json:"line"`
-		Column   int      `json:"column"`
-		Path     string   `json:"path"`
-		Object   Object   `json:"object"`
+		Rule       string       `json:"rule"`
+		Severity   Severity     `json:"severity"`
+		Message    string       `json:"message"`
+		File       string       `json:"file"`
+		Line       int          `json:"line"`
+		Column     int          `json:"column"`
+		Path       string       `json:"path"`
+		Object     Object       `json:"object"`
+		Suppressed *Suppression `json:"suppressed,omitempty"`
 	}
-	return json.Marshal(flat{f.Rule, f.Severity, f.Message, f.File, f.Line, f.Column, f.Path, f.Object})
+	return json.Marshal(flat{f.Rule, f.Severity, f.Message, f.File, f.Line, f.Column, f.Path, f.Object, f.Suppressed})
 }
 
 // Sort orders findings by file, line, column, rule, then message.

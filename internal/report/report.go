@@ -15,9 +15,12 @@ import (
 type Summary struct {
 	// Objects is the number of Jobs and CronJobs checked.
 	Objects  int `json:"objects"`
-	Findings int `json:"findings"`
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
+	// Findings, Errors and Warnings count findings no waiver covers;
+	// Suppressed counts the waived ones.
+	Findings   int `json:"findings"`
+	Errors     int `json:"errors"`
+	Warnings   int `json:"warnings"`
+	Suppressed int `json:"suppressed"`
 }
 
 // Report is the result of a lint run, as formats write it.
@@ -37,8 +40,12 @@ func New(findings []finding.Finding, objects, skipped int) *Report {
 	}
 	r := &Report{Findings: findings, Skipped: skipped}
 	r.Summary.Objects = objects
-	r.Summary.Findings = len(findings)
 	for _, f := range findings {
+		if f.Suppressed != nil {
+			r.Summary.Suppressed++
+			continue
+		}
+		r.Summary.Findings++
 		switch f.Severity {
 		case finding.Error:
 			r.Summary.Errors++
@@ -52,7 +59,7 @@ func New(findings []finding.Finding, objects, skipped int) *Report {
 // Fails reports whether a finding is at or above min.
 func (r *Report) Fails(min finding.Severity) bool {
 	for _, f := range r.Findings {
-		if f.Severity >= min {
+		if f.Suppressed == nil && f.Severity >= min {
 			return true
 		}
 	}
