@@ -14,7 +14,7 @@ import (
 // Summary counts what a lint run saw.
 type Summary struct {
 	// Objects is the number of Jobs and CronJobs checked.
-	Objects  int `json:"objects"`
+	Objects int `json:"objects"`
 	// Findings, Errors and Warnings count findings no waiver covers;
 	// Suppressed counts the waived ones.
 	Findings   int `json:"findings"`
