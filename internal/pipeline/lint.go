@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -10,11 +11,15 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/mljob/mljob/internal/config"
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/manifest"
+	"github.com/mljob/mljob/internal/policy"
+	"github.com/mljob/mljob/internal/rules"
 	"github.com/mljob/mljob/internal/validate"
 )
 
@@ -34,12 +39,31 @@ type LintOptions struct {
 	KubeVersion string
 	Namespace   string
 	PodSecurity string
-	// Checkers run after the built-in checks, on every Job and CronJob:
-	// other engines (the policy rule pack) plug in here. Their findings
-	// may leave the position empty; it is filled from the field path.
+	// Checkers run after the built-in checks, on every Job and CronJob.
+	// Their findings may leave the position empty; it is filled from the
+	// field path.
 	Checkers []validate.Checker
+	// NoPolicies leaves out the Rego rules (built-in and the user's).
+	NoPolicies bool
+	// Only, when set, keeps the findings of these rules alone.
+	Only []string
 	// Workers bounds parallel checking; 0 means GOMAXPROCS.
 	Workers int
+
+	// Config is the .mljob.yaml in force (nil: none): rule settings,
+	// policy directories and waivers.
+	Config *config.Config
+	// Policies are more user policy directories or .rego files.
+	Policies []string
+	// Now is the date waivers expire against; zero means today.
+	Now time.Time
+	// WholeProjects makes a .cue file argument stand for its directory's
+	// project (its files may refer to each other), as pre-commit passes
+	// only the changed files.
+	WholeProjects bool
+	// Overlay is a kustomize overlay built on the CUE workloads before
+	// they are checked, as `render --overlay` does.
+	Overlay string
 }
 
 // LintResult is what a lint run found.
@@ -67,6 +91,25 @@ func Lint(opts LintOptions) (*LintResult, error) {
 		return nil, err
 	}
 	checkers := append(v.Checkers(), opts.Checkers...)
+	if len(opts.Only) > 0 && !needsPolicies(opts.Only) {
+		opts.NoPolicies = true // spare compiling the Rego rules
+	}
+	if !opts.NoPolicies {
+		engine, err := loadPolicies(opts)
+		if err != nil {
+			return nil, err
+		}
+		checkers = append(checkers, policyChecker{engine})
+	}
+	for _, id := range opts.Only {
+		if _, ok := rules.Get(id); !ok {
+			return nil, &InputError{fmt.Errorf("--only: unknown rule %q (mljob rules lists them)", id)}
+		}
+	}
+	st := settler{cfg: opts.Config, now: opts.Now, only: opts.Only}
+	if st.now.IsZero() {
+		st.now = time.Now()
+	}
 	if len(opts.Paths) == 0 {
 		opts.Paths = []string{"."}
 	}
@@ -78,13 +121,21 @@ func Lint(opts LintOptions) (*LintResult, error) {
 		res.Errors = append(res.Errors, errs...)
 		docs = append(docs, ds...)
 	}
-	for _, g := range in.projects {
-		ds, err := renderProject(g)
+	if opts.Overlay != "" && len(in.projects) > 0 {
+		ds, err := renderProjects(in.projects, opts.Overlay)
 		if err != nil {
 			res.Errors.Append(err)
-			continue
 		}
 		docs = append(docs, ds...)
+	} else {
+		for _, g := range in.projects {
+			ds, err := renderProjects([]load.Group{g}, "")
+			if err != nil {
+				res.Errors.Append(err)
+				continue
+			}
+			docs = append(docs, ds...)
+		}
 	}
 	var batch []*manifest.Document
 	for _, d := range docs {
@@ -96,7 +147,8 @@ func Lint(opts LintOptions) (*LintResult, error) {
 		}
 	}
 	res.Objects = len(batch)
-	res.Findings = check(batch, checkers, v.Namespace(), opts.Workers)
+	res.Findings = check(batch, checkers, v.Namespace(), opts.Workers, st)
+	res.Findings = append(res.Findings, st.expiredWaivers()...)
 	finding.Sort(res.Findings)
 	res.Errors.Sort()
 	return res, nil
@@ -104,7 +156,7 @@ func Lint(opts LintOptions) (*LintResult, error) {
 
 // check runs the checkers on every document in parallel and fills in
 // positions. The result does not depend on the order workers finish in.
-func check(docs []*manifest.Document, checkers []validate.Checker, namespace string, workers int) []finding.Finding {
+func check(docs []*manifest.Document, checkers []validate.Checker, namespace string, workers int, st settler) []finding.Finding {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -116,7 +168,7 @@ func check(docs []*manifest.Document, checkers []validate.Checker, namespace str
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				per[i] = checkOne(docs[i], checkers, namespace)
+				per[i] = checkOne(docs[i], checkers, namespace, st)
 			}
 		}()
 	}
@@ -132,19 +184,67 @@ func check(docs []*manifest.Document, checkers []validate.Checker, namespace str
 	return out
 }
 
-func checkOne(doc *manifest.Document, checkers []validate.Checker, namespace string) []finding.Finding {
+func checkOne(doc *manifest.Document, checkers []validate.Checker, namespace string, st settler) []finding.Finding {
 	obj := doc.Object(namespace)
 	var out []finding.Finding
 	for _, c := range checkers {
-		for _, f := range c.Check(doc) {
-			if !f.Pos.IsValid() {
-				f.Pos = doc.PosOf(f.Path)
-			}
-			f.Object = obj
-			out = append(out, f)
+		out = append(out, c.Check(doc)...)
+	}
+	// Positions and the object first: waivers match on them.
+	for i := range out {
+		if !out[i].Pos.IsValid() {
+			out[i].Pos = doc.PosOf(out[i].Path)
 		}
+		out[i].Object = obj
+	}
+	out = st.settle(doc, out)
+	for i := range out {
+		if !out[i].Pos.IsValid() {
+			out[i].Pos = doc.PosOf(out[i].Path) // the settler's own findings
+		}
+		out[i].Object = obj
 	}
 	return out
+}
+
+// needsPolicies reports whether some of ids are not Go rules (so are, or
+// may be, Rego rules).
+func needsPolicies(ids []string) bool {
+	for _, id := range ids {
+		if m, ok := rules.Get(id); !ok || m.Engine != "go" {
+			return true
+		}
+	}
+	return false
+}
+
+// loadPolicies compiles the built-in and the user's Rego rules, with the
+// configuration's parameters, and checks the configuration's rule ids.
+func loadPolicies(opts LintOptions) (*policy.Engine, error) {
+	popts := policy.Options{Paths: opts.Policies}
+	if c := opts.Config; c != nil {
+		popts.Paths = append(c.PolicyDirs(), opts.Policies...)
+		popts.Params = c.Params()
+		popts.Disabled = c.Disabled()
+	}
+	known := func(id string) bool { _, ok := rules.Get(id); return ok }
+	e, err := policy.Load(popts)
+	if err != nil {
+		// An unknown rule id in the configuration fails the load too; say
+		// where it is written.
+		if c := opts.Config; c != nil {
+			if cerr := c.CheckRules(known); cerr != nil {
+				return nil, &InputError{cerr}
+			}
+		}
+		return nil, &InputError{err}
+	}
+	if c := opts.Config; c != nil {
+		if err := c.CheckRules(known); err != nil {
+			return nil, &InputError{err}
+		}
+	}
+	return e, nil
 }
 
 // source is a manifest file's name and content.
@@ -166,6 +266,7 @@ var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 func collect(opts LintOptions, errs *diag.List) inputs {
 	var in inputs
 	var loose []string
+	wholeDirs := map[string]bool{}
 	for _, p := range opts.Paths {
 		if p == "-" {
 			data, err := readAll(opts.Stdin)
@@ -183,6 +284,18 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 		}
 		if !info.IsDir() {
 			// A file named explicitly is linted whatever its extension.
+			if strings.HasSuffix(p, ".cue") && opts.WholeProjects {
+				dir := filepath.Dir(p)
+				if !wholeDirs[dir] {
+					wholeDirs[dir] = true
+					groups, err := load.FindProjects([]string{dir})
+					if err != nil {
+						*errs = append(*errs, fileError(p, err))
+					}
+					in.projects = append(in.projects, groups...)
+				}
+				continue
+			}
 			if strings.HasSuffix(p, ".cue") {
 				loose = append(loose, p)
 				continue
@@ -249,18 +362,30 @@ func fileError(path string, err error) *diag.Diagnostic {
 	return &diag.Diagnostic{Pos: diag.Pos{File: filepath.ToSlash(path)}, Msg: "cannot read: " + err.Error()}
 }
 
-// renderProject renders one CUE project; its documents point at the
-// workloads they come from.
-func renderProject(g load.Group) ([]*manifest.Document, error) {
-	r, err := Render(RenderOptions{Paths: g.Files})
+// renderProjects renders CUE projects, with a kustomize overlay on top
+// when one is given; documents point at the workloads they come from.
+func renderProjects(groups []load.Group, overlay string) ([]*manifest.Document, error) {
+	var paths []string
+	for _, g := range groups {
+		if g.Name == "files" {
+			paths = append(paths, g.Files...)
+		} else {
+			paths = append(paths, g.Name)
+		}
+	}
+	r, err := Render(RenderOptions{Paths: paths, Overlay: overlay})
 	if err != nil {
 		return nil, err
 	}
 	docs := make([]*manifest.Document, 0, len(r.Documents))
 	for _, rd := range r.Documents {
-		d, err := manifest.Generated(rd.Source.Pos.File, rd.YAML, rd.Source.Pos)
+		origin := diag.Pos{File: filepath.ToSlash(overlay)}
+		if rd.Source != nil {
+			origin = rd.Source.Pos
+		}
+		d, err := manifest.Generated(origin.File, rd.YAML, origin)
 		if err != nil {
-			return nil, rd.Source.Errorf("", "read generated %s: %v", rd.Kind(), err)
+			return nil, fmt.Errorf("%s: read generated %s: %v", origin, rd.Kind(), err)
 		}
 		docs = append(docs, d)
 	}

@@ -25,7 +25,7 @@ const corpus = "../../testdata/corpus"
 // golden file was reviewed (testdata/corpus/REVIEW.md): it is what the API
 // server or the Pod Security Standards say of that manifest.
 func TestCorpusGolden(t *testing.T) {
-	res, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{corpus + "/real-world"}})
+	res, err := pipeline.Lint(pipeline.LintOptions{NoPolicies: true, Paths: []string{corpus + "/real-world"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestCorpusGolden(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	f, _ := report.Get("text")
-	if err := f.Write(&buf, report.New(res.Findings, res.Objects, res.Skipped)); err != nil {
+	if err := f.Write(&buf, report.New(res.Findings, res.Objects, res.Skipped), report.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.ReplaceAll(buf.String(), corpus+"/", "")
@@ -60,7 +60,7 @@ func TestCorpusGolden(t *testing.T) {
 func TestCorpusAllOptions(t *testing.T) {
 	for _, kv := range []string{"1.21", "1.24", "1.25", "1.29", "1.33", ""} {
 		for _, ps := range validate.PodSecurityLevels {
-			res, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{corpus}, KubeVersion: kv, PodSecurity: ps, Namespace: "ml"})
+			res, err := pipeline.Lint(pipeline.LintOptions{NoPolicies: true, Paths: []string{corpus}, KubeVersion: kv, PodSecurity: ps, Namespace: "ml"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,7 +129,7 @@ func TestLintInputs(t *testing.T) {
 	explicit := write(t, dir, "job.txt", strings.Replace(validJob, "name: ok", "name: Not_OK", 1))
 	stdin := strings.NewReader(strings.Replace(validJob, "restartPolicy: Never", "restartPolicy: Never\n      hostPID: true", 1))
 
-	res, err := pipeline.Lint(pipeline.LintOptions{
+	res, err := pipeline.Lint(pipeline.LintOptions{NoPolicies: true,
 		Paths: []string{filepath.Join(dir, "a"), filepath.Join(dir, "w"), explicit, "-", filepath.Join(dir, "missing.yaml")},
 		Stdin: stdin,
 	})
@@ -163,7 +163,7 @@ func TestLintInputs(t *testing.T) {
 func TestLintDeterministic(t *testing.T) {
 	var first []finding.Finding
 	for _, w := range []int{1, 2, 8} {
-		res, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{corpus}, Workers: w, PodSecurity: "restricted"})
+		res, err := pipeline.Lint(pipeline.LintOptions{NoPolicies: true, Paths: []string{corpus}, Workers: w, PodSecurity: "restricted"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +186,7 @@ func TestLintCheckers(t *testing.T) {
 		called++
 		return []finding.Finding{{Rule: "custom", Severity: finding.Warning, Message: "m", Path: "spec.template.spec.containers[0].image"}}
 	})
-	res, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{p}, Checkers: []validate.Checker{c}})
+	res, err := pipeline.Lint(pipeline.LintOptions{NoPolicies: true, Paths: []string{p}, Checkers: []validate.Checker{c}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestLintCheckers(t *testing.T) {
 }
 
 func TestLintBadOptions(t *testing.T) {
-	if _, err := pipeline.Lint(pipeline.LintOptions{KubeVersion: "1.99"}); err == nil {
+	if _, err := pipeline.Lint(pipeline.LintOptions{NoPolicies: true, KubeVersion: "1.99"}); err == nil {
 		t.Error("kube-version 1.99 accepted")
 	}
 }

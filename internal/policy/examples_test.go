@@ -1,4 +1,4 @@
-package policy
+package policy_test
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/pipeline"
+	"github.com/mljob/mljob/internal/policy"
 )
 
 // TestExamplesPassErrorRules: what `mljob render` makes of the examples
@@ -25,7 +26,7 @@ func TestExamplesPassErrorRules(t *testing.T) {
 	if len(res.Documents) == 0 {
 		t.Fatal("the examples render to nothing")
 	}
-	e, err := Load(Options{})
+	e, err := policy.Load(policy.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

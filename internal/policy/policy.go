@@ -269,6 +269,20 @@ func (e *Engine) DefaultParams(id string) (map[string]any, bool) {
 	return r.defaults, true
 }
 
+// Docs returns the catalogue entries of the rules the engine evaluates,
+// by id: their metadata and default parameters.
+func (e *Engine) Docs() []rules.Doc {
+	out := make([]rules.Doc, len(e.rules))
+	for i, r := range e.rules {
+		params := r.defaults
+		if params == nil {
+			params = map[string]any{}
+		}
+		out[i] = rules.Doc{Meta: r.meta, Params: params}
+	}
+	return out
+}
+
 // Eval runs every enabled rule on obj, a Kubernetes object as JSON values
 // read from file. Only batch/v1 Jobs and CronJobs are evaluated. Findings
 // carry the field path of the problem but no position (the caller maps the

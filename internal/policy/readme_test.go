@@ -2,12 +2,12 @@ package policy
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/mljob/mljob/internal/rules"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated part of policies/README.md")
@@ -18,28 +18,19 @@ const (
 	endMarker   = "<!-- END RULES -->\n"
 )
 
-// TestREADME: the rule catalogue of policies/README.md is generated from
-// the rules' metadata and default_params; -update rewrites it.
+// TestREADME: the catalogue of built-in rules in policies/README.md is
+// generated from the rules' metadata and default_params, with the
+// renderer of docs/rules.md; -update rewrites it.
 func TestREADME(t *testing.T) {
 	e, err := Load(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	for _, m := range e.Rules() {
-		fmt.Fprintf(&b, "\n### %s (%s)\n\n%s.\n\n%s\n\nFix: %s\n", m.ID, m.Severity, m.Title, m.Description, m.Remediation)
-		params, _ := e.DefaultParams(m.ID)
-		if len(params) == 0 {
-			continue
-		}
-		b.WriteString("\n| parameter | default |\n| --- | --- |\n")
-		for _, k := range sortedKeys(params) {
-			v, err := json.Marshal(params[k])
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&b, "| `%s` | `%s` |\n", k, v)
-		}
+	b.WriteString("\n")
+	// Under the README's "## Built-in rules".
+	if err := rules.WriteMarkdown(&b, e.Docs(), 3); err != nil {
+		t.Fatal(err)
 	}
 	b.WriteString("\n")
 

@@ -1,16 +1,20 @@
 package report
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/rules"
 )
 
+// The built-in formats, in one place; each is written in its own file.
 func init() {
 	Register(Format{
 		Name:        "text",
-		Description: "one line per finding, file:line:col: [rule] object: message",
+		Description: "findings grouped by file, file:line:col: severity: [rule] object: message",
 		Write:       writeText,
 	})
 	Register(Format{
@@ -18,29 +22,97 @@ func init() {
 		Description: `{"findings":[...],"summary":{...}}, the schema in docs/lint.md`,
 		Write:       writeJSON,
 	})
+	Register(Format{
+		Name:        "sarif",
+		Description: "SARIF 2.1.0, for GitHub code scanning and other SARIF viewers",
+		Write:       writeSARIF,
+	})
+	Register(Format{
+		Name:        "junit",
+		Description: "JUnit XML test report, for GitLab and Jenkins",
+		Write:       writeJUnit,
+	})
+	Register(Format{
+		Name:        "github",
+		Description: "GitHub Actions workflow annotations (::error file=...::)",
+		Write:       writeGitHub,
+	})
 }
 
-// writeText writes one line per finding and a summary line:
+// writeJSON writes the report as one indented JSON object.
+func writeJSON(w io.Writer, r *Report, _ Options) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// position is where a finding is, file:line:col, or "-" when it has no
+// file.
+func position(f finding.Finding) string {
+	if pos := f.Pos.String(); pos != "" {
+		return pos
+	}
+	return "-"
+}
+
+// subject is "[rule] Kind namespace/name", or "[rule]" for findings about
+// no object (a waiver in the configuration, say).
+func subject(f finding.Finding) string {
+	s := "[" + f.Rule + "]"
+	if f.Object.Kind != "" || f.Object.Name != "" {
+		s += " " + f.Object.String()
+	}
+	return s
+}
+
+// about is the object a finding is about and what is wrong with it.
+func about(f finding.Finding) string {
+	if f.Object.Kind != "" || f.Object.Name != "" {
+		return f.Object.String() + ": " + f.Message
+	}
+	return f.Message
+}
+
+// remediation is how to fix a finding of rule, from the registry ("" for
+// a rule that is not registered), on one line.
+func remediation(rule string) string {
+	m, _ := rules.Get(rule)
+	return unwrap(m.Remediation)
+}
+
+// unwrap undoes the hard line breaks of rule documentation (Rego METADATA
+// is wrapped like Markdown source) for formats that show text as is:
+// lines are joined with spaces, paragraphs stay apart.
+func unwrap(s string) string {
+	paras := strings.Split(s, "\n\n")
+	for i, p := range paras {
+		paras[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return strings.Join(paras, "\n\n")
+}
+
+// summaryLine counts what the run saw:
 //
-//	jobs/train.yaml:12:9: [api-validation] Job default/train: spec.template.spec.restartPolicy: ...
-//	2 objects checked: 1 finding (1 error, 0 warnings); 3 other objects skipped
-func writeText(w io.Writer, r *Report) error {
-	bw := bufio.NewWriter(w)
-	for _, f := range r.Findings {
-		pos := f.Pos.String()
-		if pos == "" {
-			pos = "-"
-		}
-		fmt.Fprintf(bw, "%s: [%s] %s: %s\n", pos, f.Rule, f.Object, f.Message)
-	}
+//	3 objects checked: 2 findings (1 error, 1 warning), 1 waived; 2 other objects skipped (not a Job or CronJob)
+//
+// Info findings and waived ones are counted only when there are some.
+func summaryLine(r *Report) string {
+	var b strings.Builder
 	s := r.Summary
-	fmt.Fprintf(bw, "%s checked: %s (%s, %s)", plural(s.Objects, "object"), plural(s.Findings, "finding"),
+	fmt.Fprintf(&b, "%s checked: %s (%s, %s", plural(s.Objects, "object"), plural(s.Findings, "finding"),
 		plural(s.Errors, "error"), plural(s.Warnings, "warning"))
-	if r.Skipped > 0 {
-		fmt.Fprintf(bw, "; %s skipped (not a Job or CronJob)", plural(r.Skipped, "other object"))
+	if info := s.Findings - s.Errors - s.Warnings; info > 0 {
+		fmt.Fprintf(&b, ", %d info", info)
 	}
-	fmt.Fprintln(bw)
-	return bw.Flush()
+	b.WriteString(")")
+	if s.Suppressed > 0 {
+		fmt.Fprintf(&b, ", %d waived", s.Suppressed)
+	}
+	if r.Skipped > 0 {
+		fmt.Fprintf(&b, "; %s skipped (not a Job or CronJob)", plural(r.Skipped, "other object"))
+	}
+	return b.String()
 }
 
 func plural(n int, noun string) string {
@@ -48,12 +120,4 @@ func plural(n int, noun string) string {
 		return fmt.Sprintf("1 %s", noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// writeJSON writes the report as one indented JSON object.
-func writeJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
 }

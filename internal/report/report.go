@@ -1,11 +1,13 @@
 // Package report writes lint results in the registered output formats.
-// A format is one Register call; text and json are built in.
+// A format is one Register call; text, json, sarif, junit and github are
+// built in, one file each.
 package report
 
 import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/mljob/mljob/internal/finding"
@@ -56,7 +58,26 @@ func New(findings []finding.Finding, objects, skipped int) *Report {
 	return r
 }
 
-// Fails reports whether a finding is at or above min.
+// FailNever is the --fail-on threshold no finding reaches: findings never
+// fail the run (unusable input still does).
+const FailNever = finding.Error + 1
+
+// FailOnLevels are the values --fail-on accepts, most severe first.
+var FailOnLevels = []string{"error", "warning", "info", "never"}
+
+// ParseFailOn parses a --fail-on value: a severity, or "never".
+func ParseFailOn(s string) (finding.Severity, error) {
+	if strings.EqualFold(s, "never") {
+		return FailNever, nil
+	}
+	sev, err := finding.ParseSeverity(s)
+	if err != nil {
+		return 0, fmt.Errorf("unknown severity %q (want %s)", s, strings.Join(FailOnLevels, ", "))
+	}
+	return sev, nil
+}
+
+// Fails reports whether a finding no waiver covers is at or above min.
 func (r *Report) Fails(min finding.Severity) bool {
 	for _, f := range r.Findings {
 		if f.Suppressed == nil && f.Severity >= min {
@@ -66,12 +87,23 @@ func (r *Report) Fails(min finding.Severity) bool {
 	return false
 }
 
+// Options are what a format needs beyond the report. The zero value is
+// plain output.
+type Options struct {
+	// Color lets text use ANSI colours. The caller decides: only on a
+	// terminal, and not under --no-color or NO_COLOR.
+	Color bool
+	// ToolVersion is mljob's version, for formats that name the tool
+	// (sarif); empty means unknown.
+	ToolVersion string
+}
+
 // Format is an output format.
 type Format struct {
 	Name string
 	// Description is one line for flag help.
 	Description string
-	Write       func(w io.Writer, r *Report) error
+	Write       func(w io.Writer, r *Report, opts Options) error
 }
 
 var (

@@ -9,36 +9,51 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/report"
+	// The Go rules, so the sample's rules have metadata (sarif, junit).
+	_ "github.com/mljob/mljob/internal/validate"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// sample has what a report can hold: two files, an error, a warning an
+// inline waiver covers, an info finding, an error a config waiver covers,
+// and a finding with no position.
 func sample() *report.Report {
-	obj := finding.Object{APIVersion: "batch/v1", Kind: "Job", Namespace: "ml", Name: "train"}
-	return report.New([]finding.Finding{
+	train := finding.Object{APIVersion: "batch/v1", Kind: "Job", Namespace: "ml", Name: "train"}
+	nightly := finding.Object{APIVersion: "batch/v1", Kind: "CronJob", Namespace: "ml", Name: "nightly"}
+	fs := []finding.Finding{
+		{Rule: "deprecated-api", Severity: finding.Error, Message: "batch/v2alpha1 CronJob is not served by Kubernetes 1.37; use batch/v1",
+			Object: finding.Object{APIVersion: "batch/v2alpha1", Kind: "CronJob", Namespace: "default", Name: "old"}},
+		{Rule: "kube-version", Severity: finding.Info, Message: "spec.timeZone needs Kubernetes 1.25 (target 1.24)",
+			Pos: diag.Pos{File: "cron/nightly.yaml", Line: 6, Column: 3}, Path: "spec.timeZone", Object: nightly},
+		{Rule: "schema", Severity: finding.Error, Message: `unknown field "spec.jobTemplate.spec.template.spec.containers[0].imagePullPolice"`,
+			Pos: diag.Pos{File: "cron/nightly.yaml", Line: 14, Column: 13}, Path: "spec.jobTemplate.spec.template.spec.containers[0].imagePullPolice", Object: nightly,
+			Suppressed: &finding.Suppression{Kind: "config", Reason: "vendor chart, fixed upstream in 2.3", File: ".mljob.yaml", Line: 12}},
 		{Rule: "api-validation", Severity: finding.Error, Message: `spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"`,
-			Pos: diag.Pos{File: "jobs/train.yaml", Line: 7, Column: 5}, Path: "spec.template.spec.restartPolicy", Object: obj},
+			Pos: diag.Pos{File: "jobs/train.yaml", Line: 7, Column: 5}, Path: "spec.template.spec.restartPolicy", Object: train},
 		{Rule: "pod-security", Severity: finding.Warning, Message: `would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true)`,
-			Pos: diag.Pos{File: "jobs/train.yaml", Line: 9, Column: 7}, Path: "spec.template.spec.hostNetwork", Object: obj},
-	}, 3, 2)
+			Pos: diag.Pos{File: "jobs/train.yaml", Line: 9, Column: 7}, Path: "spec.template.spec.hostNetwork", Object: train,
+			Suppressed: &finding.Suppression{Kind: "inline", Reason: "the NCCL fabric needs the host network", File: "jobs/train.yaml", Line: 5}},
+	}
+	finding.Sort(fs)
+	return report.New(fs, 3, 2)
 }
 
+// TestFormats compares every format's output for the sample with its
+// golden file, testdata/report.FORMAT; -update rewrites them.
 func TestFormats(t *testing.T) {
-	for _, name := range []string{"text", "json"} {
-		f, ok := report.Get(name)
-		if !ok {
-			t.Fatalf("no format %s", name)
-		}
+	for _, f := range report.Formats() {
 		var buf bytes.Buffer
-		if err := f.Write(&buf, sample()); err != nil {
+		if err := f.Write(&buf, sample(), report.Options{ToolVersion: "v1.2.3"}); err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join("testdata", "report."+name)
+		golden := filepath.Join("testdata", "report."+f.Name)
 		if *update {
 			if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
@@ -50,7 +65,78 @@ func TestFormats(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(buf.Bytes(), want) {
-			t.Errorf("%s:\n got %s\nwant %s", name, buf.Bytes(), want)
+			t.Errorf("%s differs from %s (run go test ./internal/report -update and review the diff):\n%s", f.Name, golden, buf.Bytes())
+		}
+	}
+}
+
+// TestDeterministic: the same findings give the same bytes, in whatever
+// order they come (the report sorts nothing itself, so this also guards
+// against map iteration in the writers).
+func TestDeterministic(t *testing.T) {
+	for _, f := range report.Formats() {
+		var first []byte
+		for i := 0; i < 5; i++ {
+			var buf bytes.Buffer
+			if err := f.Write(&buf, sample(), report.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				first = buf.Bytes()
+			} else if !bytes.Equal(first, buf.Bytes()) {
+				t.Fatalf("%s: output changed between runs", f.Name)
+			}
+		}
+	}
+}
+
+func TestTextColor(t *testing.T) {
+	f, _ := report.Get("text")
+	var plain, color bytes.Buffer
+	if err := f.Write(&plain, sample(), report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Write(&color, sample(), report.Options{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "\x1b") {
+		t.Errorf("escape sequences without Color:\n%q", plain.String())
+	}
+	for _, want := range []string{
+		"jobs/train.yaml:7:5: \x1b[1;31merror\x1b[0m: [api-validation] Job ml/train: ",
+		"cron/nightly.yaml:6:3: \x1b[1;36minfo\x1b[0m: [kube-version]",
+		// Waived: the severity and the reason dimmed, not coloured.
+		"jobs/train.yaml:9:7: \x1b[2mwarning\x1b[0m: [pod-security] Job ml/train: would violate PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true) \x1b[2m(waived: the NCCL fabric needs the host network)\x1b[0m\n",
+	} {
+		if !strings.Contains(color.String(), want) {
+			t.Errorf("coloured text has no %q:\n%s", want, color.String())
+		}
+	}
+	// Without the escape sequences, the coloured text is the plain one.
+	stripped := color.String()
+	for _, sgr := range []string{"\x1b[1;31m", "\x1b[1;33m", "\x1b[1;36m", "\x1b[2m", "\x1b[0m"} {
+		stripped = strings.ReplaceAll(stripped, sgr, "")
+	}
+	if stripped != plain.String() {
+		t.Errorf("coloured text is not the plain text painted:\n%s\nvs\n%s", stripped, plain.String())
+	}
+}
+
+func TestTextSummary(t *testing.T) {
+	f, _ := report.Get("text")
+	for _, c := range []struct {
+		rep  *report.Report
+		want string
+	}{
+		{sample(), "3 objects checked: 3 findings (2 errors, 0 warnings, 1 info), 2 waived; 2 other objects skipped (not a Job or CronJob)\n"},
+		{report.New(nil, 1, 0), "1 object checked: 0 findings (0 errors, 0 warnings)\n"},
+	} {
+		var buf bytes.Buffer
+		if err := f.Write(&buf, c.rep, report.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if out := buf.String(); !strings.HasSuffix(out, c.want) {
+			t.Errorf("summary of\n%s\nwant %q", out, c.want)
 		}
 	}
 }
@@ -60,7 +146,7 @@ func TestJSONSchema(t *testing.T) {
 	for _, r := range []*report.Report{sample(), report.New(nil, 0, 0)} {
 		var buf bytes.Buffer
 		f, _ := report.Get("json")
-		if err := f.Write(&buf, r); err != nil {
+		if err := f.Write(&buf, r, report.Options{}); err != nil {
 			t.Fatal(err)
 		}
 		var got map[string]any
@@ -79,7 +165,12 @@ func TestJSONSchema(t *testing.T) {
 		}
 		for _, f := range fs {
 			m := f.(map[string]any)
-			delete(m, "suppressed") // only on waived findings
+			if s, ok := m["suppressed"]; ok { // only on waived findings
+				if keys := sortedKeys(s.(map[string]any)); !reflect.DeepEqual(keys, []string{"file", "kind", "line", "reason"}) {
+					t.Errorf("suppressed keys %v", keys)
+				}
+				delete(m, "suppressed")
+			}
 			if keys := sortedKeys(m); !reflect.DeepEqual(keys, []string{"column", "file", "line", "message", "object", "path", "rule", "severity"}) {
 				t.Errorf("finding keys %v", keys)
 			}
@@ -101,26 +192,63 @@ func sortedKeys(m map[string]any) []string {
 
 func TestSummaryAndFails(t *testing.T) {
 	r := sample()
-	if want := (report.Summary{Objects: 3, Findings: 2, Errors: 1, Warnings: 1}); r.Summary != want {
+	if want := (report.Summary{Objects: 3, Findings: 3, Errors: 2, Warnings: 0, Suppressed: 2}); r.Summary != want {
 		t.Errorf("summary %+v, want %+v", r.Summary, want)
 	}
-	if !r.Fails(finding.Error) || !r.Fails(finding.Warning) {
-		t.Error("Fails: an error fails at error and warning")
+	for _, c := range []struct {
+		findings []finding.Finding
+		fails    []string // the --fail-on levels that fail
+	}{
+		{r.Findings, []string{"error", "warning", "info"}},
+		{[]finding.Finding{{Rule: "x", Severity: finding.Warning}}, []string{"warning", "info"}},
+		{[]finding.Finding{{Rule: "x", Severity: finding.Info}}, []string{"info"}},
+		// Waived findings never fail, whatever their severity.
+		{[]finding.Finding{{Rule: "x", Severity: finding.Error, Suppressed: &finding.Suppression{Kind: "config", Reason: "r"}}}, nil},
+		{nil, nil},
+	} {
+		rep := report.New(c.findings, 1, 0)
+		var fails []string
+		for _, level := range report.FailOnLevels {
+			min, err := report.ParseFailOn(level)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Fails(min) {
+				fails = append(fails, level)
+			}
+		}
+		if !reflect.DeepEqual(fails, c.fails) {
+			t.Errorf("%v fails at %v, want %v", c.findings, fails, c.fails)
+		}
 	}
-	only := report.New(r.Findings[1:], 1, 0)
-	if only.Fails(finding.Error) || !only.Fails(finding.Warning) || !only.Fails(finding.Info) {
-		t.Error("Fails: a warning fails at warning and info only")
+}
+
+func TestParseFailOn(t *testing.T) {
+	for in, want := range map[string]finding.Severity{"error": finding.Error, "Warning": finding.Warning, "info": finding.Info, "never": report.FailNever, "NEVER": report.FailNever} {
+		if got, err := report.ParseFailOn(in); err != nil || got != want {
+			t.Errorf("ParseFailOn(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := report.ParseFailOn("fatal"); err == nil || err.Error() != `unknown severity "fatal" (want error, warning, info, never)` {
+		t.Errorf("ParseFailOn(fatal): %v", err)
 	}
 }
 
 func TestRegister(t *testing.T) {
-	if got := report.Names(); !reflect.DeepEqual(got, []string{"json", "text"}) {
+	if got := report.Names(); !reflect.DeepEqual(got, []string{"github", "json", "junit", "sarif", "text"}) {
 		t.Errorf("Names() = %v", got)
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("registering text twice did not panic")
-		}
-	}()
-	report.Register(report.Format{Name: "text", Description: "again", Write: func(io.Writer, *report.Report) error { return nil }})
+	for _, panics := range []report.Format{
+		{Name: "text", Description: "again", Write: func(io.Writer, *report.Report, report.Options) error { return nil }},
+		{Name: "incomplete", Description: "no writer"},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("registering %q did not panic", panics.Name)
+				}
+			}()
+			report.Register(panics)
+		}()
+	}
 }

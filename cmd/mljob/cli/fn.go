@@ -32,6 +32,9 @@ function) or kpt. Its functionConfig is an MLJob:
 Generated Jobs and CronJobs are added to items; with validate, findings are
 reported as results (severity, resource, field, file), and an error-level
 finding fails the function.`,
+		Example: `  # with the MLJob above listed under generators: in kustomization.yaml
+  kustomize build --enable-alpha-plugins --enable-exec .
+  mljob fn < resource-list.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := krmfn.Run(cmd.InOrStdin(), cmd.OutOrStdout(), nil); err != nil {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/pipeline"
 	"github.com/mljob/mljob/internal/report"
 	"github.com/mljob/mljob/internal/validate"
@@ -17,6 +16,8 @@ func newLintCmd() *cobra.Command {
 		opts   pipeline.LintOptions
 		format string
 		failOn string
+		lc     lintConfigFlags
+		out    outputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "lint [PATH...]",
@@ -42,7 +43,10 @@ an input could not be used (the others are still checked and reported).`,
 			if !ok {
 				return fmt.Errorf("unknown --format %q (want %s)", format, strings.Join(report.Names(), ", "))
 			}
-			min, err := finding.ParseSeverity(failOn)
+			if err := lc.apply(cmd, &opts, &failOn); err != nil {
+				return err
+			}
+			min, err := report.ParseFailOn(failOn)
 			if err != nil {
 				return fmt.Errorf("--fail-on: %w", err)
 			}
@@ -56,7 +60,7 @@ an input could not be used (the others are still checked and reported).`,
 				fmt.Fprintln(cmd.ErrOrStderr(), e)
 			}
 			rep := report.New(res.Findings, res.Objects, res.Skipped)
-			if err := f.Write(cmd.OutOrStdout(), rep); err != nil {
+			if err := f.Write(cmd.OutOrStdout(), rep, out.options(cmd)); err != nil {
 				return err
 			}
 			switch {
@@ -70,10 +74,12 @@ an input could not be used (the others are still checked and reported).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&format, "format", "f", "text", "output `FORMAT`: "+formatHelp())
-	fl.StringVar(&failOn, "fail-on", "error", "exit 1 when a finding is at or above `SEVERITY` (info, warning, error)")
+	fl.StringVar(&failOn, "fail-on", "error", "exit 1 when a finding no waiver covers is at or above `LEVEL`: "+strings.Join(report.FailOnLevels, ", ")+" (never: findings do not fail)")
 	fl.StringVar(&opts.KubeVersion, "kube-version", "", "target Kubernetes `VERSION` (e.g. 1.30; default "+validate.ValidationVersion.String()+", the validation code's)")
 	fl.StringVarP(&opts.Namespace, "namespace", "n", "", "`NAMESPACE` of objects that name none (default \"default\")")
 	fl.StringVar(&opts.PodSecurity, "pod-security", "baseline", "Pod Security Standards `LEVEL`: "+strings.Join(validate.PodSecurityLevels, ", ")+" (off)")
+	lc.register(fl, &opts)
+	out.register(fl)
 	return cmd
 }
 

@@ -18,6 +18,7 @@ func newPolicyCmd() *cobra.Command {
 		Long: `Policies are rules written in Rego, beside mljob's built-in ones. See
 policies/README.md for the input they are evaluated against and the metadata
 each rule needs.`,
+		Example: `  mljob policy test policies/`,
 	}
 	cmd.AddCommand(newPolicyTestCmd())
 	return cmd

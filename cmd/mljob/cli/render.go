@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -60,7 +61,7 @@ on top, in process, and its output is what render writes.`,
 				}
 				if !d.Clean() {
 					fmt.Fprint(cmd.OutOrStdout(), d.String())
-					return &exitError{code: ExitFindings, err: fmt.Errorf("%s is out of date: run mljob render -o %s", f.out, f.out)}
+					return &exitError{code: ExitFindings, err: fmt.Errorf("%s is out of date: run %s", f.out, f.rerun(args))}
 				}
 				return nil
 			case f.out != "":
@@ -74,4 +75,19 @@ on top, in process, and its output is what render writes.`,
 	cmd.Flags().StringVar(&f.overlay, "overlay", "", "build the kustomize overlay in `DIR` on top of the rendered workloads (it names a PATH as a resource)")
 	cmd.Flags().BoolVar(&f.kustomization, "kustomization", false, "with -o, also write a kustomization.yaml listing the files")
 	return cmd
+}
+
+// rerun is the command that brings the -o directory up to date: the same
+// render without --check. A pre-commit hook or CI job prints it, so the
+// user can copy it.
+func (f *renderFlags) rerun(args []string) string {
+	parts := append([]string{"mljob", "render"}, args...)
+	if f.overlay != "" {
+		parts = append(parts, "--overlay", f.overlay)
+	}
+	parts = append(parts, "-o", f.out)
+	if f.kustomization {
+		parts = append(parts, "--kustomization")
+	}
+	return strings.Join(parts, " ")
 }

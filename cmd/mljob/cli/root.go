@@ -81,6 +81,6 @@ Kubernetes batch/v1 Job and CronJob YAML.`,
 		SilenceUsage:  true,
 	}
 	root.AddCommand(newRenderCmd(), newLintCmd(), newExplainCmd(), newImportCmd(), newFnCmd(), newVersionCmd())
-	root.AddCommand(newPolicyCmd())
+	root.AddCommand(newPolicyCmd(), newRulesCmd())
 	return root
 }

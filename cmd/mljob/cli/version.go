@@ -22,9 +22,10 @@ func version() string {
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the mljob version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the mljob version",
+		Example: `  mljob version`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(cmd.OutOrStdout(), "mljob %s\n", version())
 			return nil

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/mljob/mljob/internal/config"
+	"github.com/mljob/mljob/internal/pipeline"
+)
+
+// lintConfigFlags are the flags of lint that choose the configuration,
+// policies and inputs beyond the checks' own options.
+type lintConfigFlags struct {
+	config   string
+	noConfig bool
+	only     []string
+}
+
+func (lc *lintConfigFlags) register(fl *pflag.FlagSet, opts *pipeline.LintOptions) {
+	fl.StringVar(&lc.config, "config", "", "configuration `FILE` (default: "+config.FileName+" in the working directory or a parent)")
+	fl.BoolVar(&lc.noConfig, "no-config", false, "use no configuration file")
+	fl.StringArrayVar(&opts.Policies, "policy", nil, "user policy `DIR` or .rego file (repeatable; adds to the configuration's)")
+	fl.StringSliceVar(&lc.only, "only", nil, "report only these `RULES` (comma-separated ids; see mljob rules)")
+	fl.BoolVar(&opts.WholeProjects, "whole-projects", false, "a .cue file argument stands for its directory's project (for pre-commit)")
+	fl.StringVar(&opts.Overlay, "overlay", "", "build the kustomize overlay in `DIR` on the CUE workloads, and check the result")
+}
+
+// apply loads the configuration and fills in what flags left unset.
+func (lc *lintConfigFlags) apply(cmd *cobra.Command, opts *pipeline.LintOptions, failOn *string) error {
+	var cfg *config.Config
+	var err error
+	switch {
+	case lc.noConfig:
+	case lc.config != "":
+		cfg, err = config.Load(lc.config)
+	default:
+		wd, werr := os.Getwd()
+		if werr != nil {
+			return werr
+		}
+		cfg, err = config.Find(wd)
+	}
+	if err != nil {
+		return &pipeline.InputError{Err: err}
+	}
+	opts.Config = cfg
+	opts.Only = lc.only
+	if cfg == nil {
+		return nil
+	}
+	fl := cmd.Flags()
+	set := func(flag string, dst *string, v string) {
+		if v != "" && !fl.Changed(flag) {
+			*dst = v
+		}
+	}
+	set("kube-version", &opts.KubeVersion, cfg.Lint.KubeVersion)
+	set("pod-security", &opts.PodSecurity, cfg.Lint.PodSecurity)
+	set("namespace", &opts.Namespace, cfg.Lint.Namespace)
+	set("fail-on", failOn, cfg.Lint.FailOn)
+	return nil
+}

@@ -1,0 +1,132 @@
+package report
+
+import (
+	"encoding/xml"
+	"io"
+	"strings"
+
+	"github.com/mljob/mljob/internal/finding"
+)
+
+// JUnit XML in the shape GitLab and Jenkins read (the Ant/Surefire
+// dialect): a testsuite per file, a testcase per finding. Times are 0:
+// lint is not timed, and the output must not change from run to run.
+type junitTestsuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	// File and Line are not in the Ant schema, but GitLab links the file
+	// and Jenkins ignores them (pytest writes them too).
+	File      string        `xml:"file,attr,omitempty"`
+	Line      int           `xml:"line,attr,omitempty"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure"`
+	Skipped   *junitSkipped `xml:"skipped"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+const junitRun = "mljob lint"
+
+// writeJUnit writes one testsuite per file, in report order, and one
+// testcase per finding, named "[rule] object: field" and classed by file:
+// errors and warnings are failures (of type error or warning), info
+// findings pass with their text in system-out, waived findings are
+// skipped with the reason. A run without findings is one passing
+// testcase, so the report is never empty (CI systems treat an empty one
+// as a broken job).
+func writeJUnit(w io.Writer, r *Report, _ Options) error {
+	out := junitTestsuites{Name: junitRun, Time: "0"}
+	for _, f := range r.Findings {
+		file := f.File
+		if file == "" {
+			file = "-"
+		}
+		if n := len(out.Suites); n == 0 || out.Suites[n-1].Name != file {
+			out.Suites = append(out.Suites, junitSuite{Name: file, Time: "0"})
+		}
+		s := &out.Suites[len(out.Suites)-1]
+		c := junitCase{Name: junitName(f), Classname: file, File: f.File, Line: f.Line, Time: "0"}
+		switch {
+		case f.Suppressed != nil:
+			c.Skipped = &junitSkipped{Message: "waived: " + f.Suppressed.Reason}
+			s.Skipped++
+		case f.Severity >= finding.Warning:
+			c.Failure = &junitFailure{Message: about(f), Type: f.Severity.String(), Text: junitDetail(f)}
+			s.Failures++
+		default:
+			c.SystemOut = junitDetail(f)
+		}
+		s.Cases = append(s.Cases, c)
+		s.Tests++
+	}
+	if len(out.Suites) == 0 {
+		out.Suites = []junitSuite{{Name: junitRun, Tests: 1, Time: "0", Cases: []junitCase{
+			{Name: plural(r.Summary.Objects, "object") + " checked", Classname: junitRun, Time: "0"},
+		}}}
+	}
+	for _, s := range out.Suites {
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Skipped += s.Skipped
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// junitName names a finding's testcase; the field path tells apart the
+// findings of one rule on one object.
+func junitName(f finding.Finding) string {
+	if f.Path != "" {
+		return subject(f) + ": " + f.Path
+	}
+	return subject(f)
+}
+
+// junitDetail is the body of a failure: the finding as the text format
+// prints it, and how to fix it.
+func junitDetail(f finding.Finding) string {
+	var b strings.Builder
+	b.WriteString(findingLine(f, noPaint))
+	if fix := remediation(f.Rule); fix != "" {
+		b.WriteString("\nfix: " + fix)
+	}
+	return b.String()
+}
