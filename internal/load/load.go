@@ -133,6 +133,7 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 	fields := map[string]diag.Pos{}
 	var errs diag.List
 	pkg := ""
+	var files []*ast.File
 	for _, s := range srcs {
 		p.Files = append(p.Files, s.Name)
 		user[s.Name] = true
@@ -151,8 +152,17 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 			pkg = name
 		}
 		recordFields(f.Decls, "", fields)
-		if err := inst.AddSyntax(stripPackage(f)); err != nil {
-			errs = append(errs, l.cueDiags(err, cue.Value{}, "", diag.Pos{File: s.Name}, user)...)
+		files = append(files, f)
+	}
+	if pkg == "" {
+		pkg = "workloads"
+	}
+	// Every file gets the same package clause: hidden fields (_x) and
+	// definitions (#X) are scoped to a package, and files without a
+	// clause would each be a package of their own.
+	for _, f := range files {
+		if err := inst.AddSyntax(withPackage(f, pkg)); err != nil {
+			errs = append(errs, l.cueDiags(err, cue.Value{}, "", diag.Pos{File: f.Filename}, user)...)
 		}
 	}
 	if len(errs) > 0 {
@@ -540,8 +550,9 @@ func pos(p token.Pos) diag.Pos {
 	return diag.Pos{File: pp.Filename, Line: pp.Line, Column: pp.Column}
 }
 
-func stripPackage(f *ast.File) *ast.File {
-	decls := f.Decls[:0:0]
+// withPackage gives f the package clause pkg, in place of its own.
+func withPackage(f *ast.File, pkg string) *ast.File {
+	decls := []ast.Decl{&ast.Package{Name: ast.NewIdent(pkg)}}
 	for _, d := range f.Decls {
 		if _, ok := d.(*ast.Package); ok {
 			continue
