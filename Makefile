@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/mljob
 EXAMPLES := $(sort $(dir $(wildcard examples/*/*.cue)))
 
-.PHONY: build demo test check-format vet bench clean
+.PHONY: build demo test check-format vet tools bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mljob
@@ -21,8 +21,20 @@ demo: build
 		./$(BIN) render examples/overlays/workloads --overlay examples/overlays/$$env || exit $$?; \
 	done
 
-test: check-format vet
+test: check-format vet tools
 	$(GO) test ./...
+
+# The pre-commit hook test (cmd/mljob/precommit_test.go) runs the real
+# pre-commit. Install Debian's package when it is missing: CI runs as root
+# on a fresh machine; without root, say what to install and stop.
+tools:
+	@command -v pre-commit >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "pre-commit is missing: apt-get install pre-commit (or pipx install pre-commit)"; exit 1; \
+		fi; \
+		echo "installing pre-commit (Debian package)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pre-commit >/dev/null; \
+	}
 
 check-format:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

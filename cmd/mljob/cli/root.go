@@ -77,10 +77,16 @@ func NewRoot() *cobra.Command {
 		Long: `mljob turns a few lines of CUE describing batch ML workloads (training,
 batch inference, preprocessing, sweeps, scheduled retraining) into validated
 Kubernetes batch/v1 Job and CronJob YAML.`,
+		Example: `  mljob init ml-workloads                  # start a repository of workloads
+  mljob render workloads/                  # print the Jobs and CronJobs
+  mljob render workloads/ -o rendered/     # one file per object, for GitOps
+  mljob lint workloads/ k8s/               # check workloads and manifests
+  mljob explain training.gpu               # document a field
+  source <(mljob completion bash)          # shell completion (also zsh, fish)`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.AddCommand(newRenderCmd(), newLintCmd(), newExplainCmd(), newImportCmd(), newFnCmd(), newVersionCmd())
-	root.AddCommand(newPolicyCmd(), newRulesCmd())
+	root.AddCommand(newPolicyCmd(), newInitCmd(), newRulesCmd())
 	return root
 }
