@@ -5,16 +5,21 @@
 package krmfn
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/mljob/mljob/internal/config"
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/pipeline"
 )
@@ -56,7 +61,14 @@ type Validator func(items []*yaml.RNode) (framework.Results, error)
 
 // Run processes one ResourceList from r to w.
 func Run(r io.Reader, w io.Writer, validate Validator) error {
-	rw := &kio.ByteReadWriter{Reader: r, Writer: w, KeepReaderAnnotations: true}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if done, err := validateOnly(data, w, validate); done {
+		return err
+	}
+	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: w, KeepReaderAnnotations: true}
 	return framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
 		return process(rl, validate)
 	}), rw)
@@ -86,6 +98,67 @@ func fail(rl *framework.ResourceList, err error) error {
 		rl.Results = append(rl.Results, r)
 	}
 	return rl.Results
+}
+
+// validateOnly handles a functionConfig that only validates: the items
+// go back exactly as they came (kustomize refuses a validator that
+// changes them, even an internal annotation), with the results added.
+// It reports whether it handled the input.
+func validateOnly(data []byte, w io.Writer, validate Validator) (bool, error) {
+	rl, err := yaml.Parse(string(data))
+	if err != nil {
+		return false, nil
+	}
+	fc := rl.Field("functionConfig")
+	if fc == nil || validate == nil {
+		return false, nil
+	}
+	s, err := fc.Value.String()
+	if err != nil {
+		return false, nil
+	}
+	var cfg Config
+	if sigsyaml.UnmarshalStrict([]byte(s), &cfg) != nil || cfg.Kind != "MLJob" ||
+		!cfg.Spec.Validate || len(cfg.Spec.Paths) > 0 || cfg.Spec.Source != "" {
+		return false, nil
+	}
+	var items []*yaml.RNode
+	if f := rl.Field("items"); f != nil {
+		items, err = f.Value.Elements()
+		if err != nil {
+			return true, err
+		}
+	}
+	results, err := validate(items)
+	if err != nil {
+		return true, err
+	}
+	if len(results) > 0 {
+		b, err := sigsyaml.Marshal(results)
+		if err != nil {
+			return true, err
+		}
+		node, err := yaml.Parse(string(b))
+		if err != nil {
+			return true, err
+		}
+		if err := rl.PipeE(yaml.SetField("results", node)); err != nil {
+			return true, err
+		}
+	}
+	out, err := rl.String()
+	if err != nil {
+		return true, err
+	}
+	if _, err := io.WriteString(w, out); err != nil {
+		return true, err
+	}
+	for _, r := range results {
+		if r.Severity == framework.Error {
+			return true, results
+		}
+	}
+	return true, nil
 }
 
 func process(rl *framework.ResourceList, validate Validator) error {
@@ -135,4 +208,77 @@ func process(rl *framework.ResourceList, validate Validator) error {
 		}
 	}
 	return nil
+}
+
+// LintValidator lints the Jobs and CronJobs of items as `mljob lint` does,
+// with the configuration found from the working directory, and reports
+// each finding no waiver covers as a result.
+func LintValidator(items []*yaml.RNode) (framework.Results, error) {
+	var ms []pipeline.Manifest
+	for i, it := range items {
+		if it.GetApiVersion() != "batch/v1" || (it.GetKind() != "Job" && it.GetKind() != "CronJob") {
+			continue
+		}
+		s, err := it.String()
+		if err != nil {
+			return nil, err
+		}
+		name := it.GetAnnotations()[kioutil.PathAnnotation]
+		if name == "" {
+			name = it.GetAnnotations()[kioutil.LegacyPathAnnotation]
+		}
+		if name == "" {
+			name = fmt.Sprintf("items[%d]", i)
+		}
+		ms = append(ms, pipeline.Manifest{Name: name, Data: []byte(s)})
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Find(wd)
+	if err != nil {
+		return nil, err
+	}
+	res, err := pipeline.Lint(pipeline.LintOptions{Manifests: ms, Config: cfg})
+	if err != nil {
+		return nil, err
+	}
+	var out framework.Results
+	for _, e := range res.Errors {
+		out = append(out, &framework.Result{Message: e.Error(), Severity: framework.Error})
+	}
+	for _, f := range res.Findings {
+		if f.Suppressed != nil {
+			continue
+		}
+		r := &framework.Result{
+			Message:  fmt.Sprintf("[%s] %s", f.Rule, f.Message),
+			Severity: severity(f.Severity),
+			Field:    &framework.Field{Path: f.Path},
+			File:     &framework.File{Path: f.File},
+			Tags:     map[string]string{"rule": f.Rule},
+		}
+		if f.Object.Kind != "" {
+			r.ResourceRef = &yaml.ResourceIdentifier{
+				TypeMeta: yaml.TypeMeta{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind},
+				NameMeta: yaml.NameMeta{Name: f.Object.Name, Namespace: f.Object.Namespace},
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func severity(s finding.Severity) framework.Severity {
+	switch s {
+	case finding.Error:
+		return framework.Error
+	case finding.Warning:
+		return framework.Warning
+	}
+	return framework.Info
 }

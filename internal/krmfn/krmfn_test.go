@@ -43,7 +43,7 @@ func TestResourceListGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			err = krmfn.Run(bytes.NewReader(data), &out, nil)
+			err = krmfn.Run(bytes.NewReader(data), &out, krmfn.LintValidator)
 			got := out.String()
 			if err != nil {
 				got += "# error: " + err.Error() + "\n"

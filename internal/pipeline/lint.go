@@ -64,6 +64,15 @@ type LintOptions struct {
 	// Overlay is a kustomize overlay built on the CUE workloads before
 	// they are checked, as `render --overlay` does.
 	Overlay string
+	// Manifests are more manifests given in memory (the items of a KRM
+	// ResourceList, say): name and YAML.
+	Manifests []Manifest
+}
+
+// Manifest is a manifest given in memory.
+type Manifest struct {
+	Name string
+	Data []byte
 }
 
 // LintResult is what a lint run found.
@@ -110,7 +119,7 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	if st.now.IsZero() {
 		st.now = time.Now()
 	}
-	if len(opts.Paths) == 0 {
+	if len(opts.Paths) == 0 && len(opts.Manifests) == 0 {
 		opts.Paths = []string{"."}
 	}
 	res := &LintResult{}
@@ -265,6 +274,9 @@ var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 // added to errs; the other paths are still collected.
 func collect(opts LintOptions, errs *diag.List) inputs {
 	var in inputs
+	for _, m := range opts.Manifests {
+		in.manifests = append(in.manifests, source{name: m.Name, data: m.Data})
+	}
 	var loose []string
 	wholeDirs := map[string]bool{}
 	for _, p := range opts.Paths {

@@ -37,7 +37,7 @@ finding fails the function.`,
   mljob fn < resource-list.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := krmfn.Run(cmd.InOrStdin(), cmd.OutOrStdout(), nil); err != nil {
+			if err := krmfn.Run(cmd.InOrStdin(), cmd.OutOrStdout(), krmfn.LintValidator); err != nil {
 				return &exitError{code: ExitFindings, err: err}
 			}
 			return nil
