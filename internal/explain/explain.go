@@ -5,13 +5,11 @@ package explain
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"sort"
 	"strings"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/format"
-	"cuelang.org/go/cue/parser"
 
 	"github.com/mljob/mljob/internal/workload"
 	"github.com/mljob/mljob/schemas"
@@ -42,22 +40,11 @@ type Schema struct {
 // Load parses the embedded schemas.
 func Load() (*Schema, error) {
 	s := &Schema{defs: map[string]*ast.StructLit{}, defDocs: map[string]string{}, TypeDocs: map[string]string{}}
-	entries, err := fs.ReadDir(schemas.FS, ".")
+	files, err := schemas.Parse("")
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".cue") {
-			continue
-		}
-		src, err := fs.ReadFile(schemas.FS, e.Name())
-		if err != nil {
-			return nil, err
-		}
-		f, err := parser.ParseFile(e.Name(), src, parser.ParseComments)
-		if err != nil {
-			return nil, err
-		}
+	for _, f := range files {
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.Field)
 			if !ok {

@@ -9,7 +9,6 @@ package load
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -60,22 +59,11 @@ type Loader struct {
 func NewLoader() (*Loader, error) {
 	ctx := cuecontext.New()
 	inst := build.NewContext().NewInstance("schemas", nil)
-	entries, err := fs.ReadDir(schemas.FS, ".")
+	files, err := schemas.Parse(schemaPrefix)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".cue") {
-			continue
-		}
-		src, err := fs.ReadFile(schemas.FS, e.Name())
-		if err != nil {
-			return nil, err
-		}
-		f, err := parser.ParseFile(schemaPrefix+e.Name(), src, parser.ParseComments)
-		if err != nil {
-			return nil, fmt.Errorf("parse schema: %w", err)
-		}
+	for _, f := range files {
 		if err := inst.AddSyntax(f); err != nil {
 			return nil, fmt.Errorf("load schema: %w", err)
 		}
