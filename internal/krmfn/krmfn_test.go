@@ -121,3 +121,52 @@ generators:
 		}
 	}
 }
+
+// TestKustomizeExecValidator runs mljob fn with validate: true through
+// kustomize, listed under transformers: a bad Job fails the build, a good
+// one passes unchanged. (kustomize's validators: field refuses any exec
+// function's output, even unchanged items, because it adds path
+// annotations to what the function returns.)
+func TestKustomizeExecValidator(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MLJOB_AS_CLI", "1")
+	for _, tc := range []struct {
+		name, restartPolicy string
+		fail                bool
+	}{{"bad", "Always", true}, {"good", "Never", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{
+				"job.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata: {name: tool, namespace: ml}\nspec:\n  backoffLimit: 2\n  ttlSecondsAfterFinished: 600\n  template:\n    spec:\n      restartPolicy: " + tc.restartPolicy + "\n      containers:\n      - name: main\n        image: ghcr.io/acme/tool:1.0\n        resources:\n          limits: {cpu: \"1\", memory: 1Gi}\n",
+				"fn.yaml": "apiVersion: fn.mljob.dev/v1alpha1\nkind: MLJob\nmetadata:\n  name: lint\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: " + self + "\n        args: [fn]\nspec:\n  validate: true\n",
+				"kustomization.yaml": "resources: [job.yaml]\ntransformers: [fn.yaml]\n",
+			}
+			for name, content := range files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			opts := krusty.MakeDefaultOptions()
+			opts.PluginConfig = types.EnabledPluginConfig(types.BploUseStaticallyLinked)
+			opts.PluginConfig.FnpLoadingOptions.EnableExec = true
+			opts.PluginConfig.FnpLoadingOptions.Env = []string{"MLJOB_AS_CLI=1"}
+			rm, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), dir)
+			if tc.fail {
+				if err == nil {
+					t.Fatal("a Job with restartPolicy Always passed validation")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("a valid Job failed validation: %v", err)
+			}
+			y, _ := rm.AsYaml()
+			if !strings.Contains(string(y), "name: tool") || !strings.Contains(string(y), "restartPolicy: Never") {
+				t.Errorf("the Job did not come through:\n%s", y)
+			}
+		})
+	}
+}

@@ -31,7 +31,10 @@ function) or kpt. Its functionConfig is an MLJob:
 
 Generated Jobs and CronJobs are added to items; with validate, findings are
 reported as results (severity, resource, field, file), and an error-level
-finding fails the function.`,
+finding fails the function. In kustomize, list the MLJob under generators:
+to generate, and under transformers: to validate (a validate-only run
+returns the items unchanged; kustomize's validators: field refuses exec
+functions' output even then).`,
 		Example: `  # with the MLJob above listed under generators: in kustomization.yaml
   kustomize build --enable-alpha-plugins --enable-exec .
   mljob fn < resource-list.yaml`,
