@@ -140,8 +140,8 @@ func TestKustomizeExecValidator(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			files := map[string]string{
-				"job.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata: {name: tool, namespace: ml}\nspec:\n  backoffLimit: 2\n  ttlSecondsAfterFinished: 600\n  template:\n    spec:\n      restartPolicy: " + tc.restartPolicy + "\n      containers:\n      - name: main\n        image: ghcr.io/acme/tool:1.0\n        resources:\n          limits: {cpu: \"1\", memory: 1Gi}\n",
-				"fn.yaml": "apiVersion: fn.mljob.dev/v1alpha1\nkind: MLJob\nmetadata:\n  name: lint\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: " + self + "\n        args: [fn]\nspec:\n  validate: true\n",
+				"job.yaml":           "apiVersion: batch/v1\nkind: Job\nmetadata: {name: tool, namespace: ml}\nspec:\n  backoffLimit: 2\n  ttlSecondsAfterFinished: 600\n  template:\n    spec:\n      restartPolicy: " + tc.restartPolicy + "\n      containers:\n      - name: main\n        image: ghcr.io/acme/tool:1.0\n        resources:\n          limits: {cpu: \"1\", memory: 1Gi}\n",
+				"fn.yaml":            "apiVersion: fn.mljob.dev/v1alpha1\nkind: MLJob\nmetadata:\n  name: lint\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: " + self + "\n        args: [fn]\nspec:\n  validate: true\n",
 				"kustomization.yaml": "resources: [job.yaml]\ntransformers: [fn.yaml]\n",
 			}
 			for name, content := range files {
