@@ -18,6 +18,7 @@ import (
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/parallel"
 )
 
 // Document is one object of a manifest stream.
@@ -301,22 +302,9 @@ func Read(file string, data []byte) ([]*Document, diag.List) {
 	// Documents are independent: large streams are parsed in parallel,
 	// and put back in order.
 	workers := min(runtime.GOMAXPROCS(0), len(chunks)/8+1)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i].docs, results[i].err = readChunk(file, i, chunks[i])
-			}
-		}()
-	}
-	for i := range chunks {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(chunks), workers, func(i int) {
+		results[i].docs, results[i].err = readChunk(file, i, chunks[i])
+	})
 	var docs []*Document
 	var errs diag.List
 	for _, r := range results {

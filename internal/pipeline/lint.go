@@ -7,10 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mljob/mljob/internal/config"
@@ -18,6 +16,7 @@ import (
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/manifest"
+	"github.com/mljob/mljob/internal/parallel"
 	"github.com/mljob/mljob/internal/policy"
 	"github.com/mljob/mljob/internal/rules"
 	"github.com/mljob/mljob/internal/validate"
@@ -166,26 +165,10 @@ func Lint(opts LintOptions) (*LintResult, error) {
 // check runs the checkers on every document in parallel and fills in
 // positions. The result does not depend on the order workers finish in.
 func check(docs []*manifest.Document, checkers []validate.Checker, namespace string, workers int, st settler) []finding.Finding {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	per := make([][]finding.Finding, len(docs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				per[i] = checkOne(docs[i], checkers, namespace, st)
-			}
-		}()
-	}
-	for i := range docs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(docs), workers, func(i int) {
+		per[i] = checkOne(docs[i], checkers, namespace, st)
+	})
 	var out []finding.Finding
 	for _, fs := range per {
 		out = append(out, fs...)

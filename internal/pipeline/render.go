@@ -5,12 +5,11 @@ package pipeline
 
 import (
 	"path/filepath"
-	"runtime"
-	"sync"
 
 	"github.com/mljob/mljob/generators"
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/load"
+	"github.com/mljob/mljob/internal/parallel"
 	"github.com/mljob/mljob/internal/render"
 	"github.com/mljob/mljob/internal/workload"
 )
@@ -121,27 +120,11 @@ func projectDir(g load.Group) string {
 // generate builds and marshals every workload, in parallel. Results keep
 // the input order, whatever order the workers finish in.
 func generate(jobs []job, workers int) ([]render.Document, diag.List) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	docs := make([]render.Document, len(jobs))
 	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				docs[i], errs[i] = generateOne(jobs[i])
-			}
-		}()
-	}
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(jobs), workers, func(i int) {
+		docs[i], errs[i] = generateOne(jobs[i])
+	})
 	var list diag.List
 	out := docs[:0]
 	for i := range docs {
