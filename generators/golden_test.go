@@ -3,12 +3,10 @@ package generators_test
 import (
 	"bytes"
 	"flag"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/mljob/mljob/internal/golden"
 	"github.com/mljob/mljob/internal/pipeline"
 	"github.com/mljob/mljob/internal/render"
 )
@@ -40,8 +38,8 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func checkGolden(t *testing.T, dir, overlay, golden string) {
-	t.Run(golden, func(t *testing.T) {
+func checkGolden(t *testing.T, dir, overlay, goldenPath string) {
+	t.Run(goldenPath, func(t *testing.T) {
 		res, err := pipeline.Render(pipeline.RenderOptions{Paths: []string{dir}, Overlay: overlay})
 		if err != nil {
 			t.Fatalf("render %s:\n%v", dir, err)
@@ -50,44 +48,6 @@ func checkGolden(t *testing.T, dir, overlay, golden string) {
 		if err := render.WriteStream(&got, res.Documents); err != nil {
 			t.Fatal(err)
 		}
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test ./generators -update)", err)
-		}
-		if !bytes.Equal(got.Bytes(), want) {
-			t.Errorf("%s differs from %s (run go test ./generators -update and read the diff):\n%s", dir, golden, lineDiff(string(want), got.String()))
-		}
+		golden.Check(t, goldenPath, got.Bytes(), *update)
 	})
-}
-
-// lineDiff shows the first lines where want and got differ.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var out strings.Builder
-	shown := 0
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, b string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			b = g[i]
-		}
-		if a != b {
-			fmt.Fprintf(&out, "line %d:\n  want: %s\n  got:  %s\n", i+1, a, b)
-			if shown++; shown == 5 {
-				break
-			}
-		}
-	}
-	return out.String()
 }

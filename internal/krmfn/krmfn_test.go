@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/mljob/mljob/cmd/mljob/cli"
+	"github.com/mljob/mljob/internal/golden"
 	"github.com/mljob/mljob/internal/krmfn"
 )
 
@@ -48,20 +49,7 @@ func TestResourceListGolden(t *testing.T) {
 			if err != nil {
 				got += "# error: " + err.Error() + "\n"
 			}
-			golden := strings.Replace(name, ".input.", ".output.", 1)
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s:\n%s", golden, got)
-			}
+			golden.Check(t, strings.Replace(name, ".input.", ".output.", 1), []byte(got), *update)
 		})
 	}
 }

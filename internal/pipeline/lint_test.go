@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/golden"
 	"github.com/mljob/mljob/internal/manifest"
 	"github.com/mljob/mljob/internal/pipeline"
 	"github.com/mljob/mljob/internal/report"
@@ -38,20 +39,7 @@ func TestCorpusGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.ReplaceAll(buf.String(), corpus+"/", "")
-	golden := filepath.Join(corpus, "lint.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("lint of the corpus differs from %s (run go test -update and review the diff):\n%s", golden, diffLines(string(want), got))
-	}
+	golden.Check(t, filepath.Join(corpus, "lint.golden"), []byte(got), *update)
 }
 
 // TestCorpusAllOptions lints the corpus with every level and a range of
@@ -202,28 +190,4 @@ func TestLintBadOptions(t *testing.T) {
 	if _, err := pipeline.Lint(pipeline.LintOptions{NoPolicies: true, KubeVersion: "1.99"}); err == nil {
 		t.Error("kube-version 1.99 accepted")
 	}
-}
-
-// diffLines shows the lines only in a or only in b.
-func diffLines(a, b string) string {
-	in := func(s string) map[string]bool {
-		m := map[string]bool{}
-		for _, l := range strings.Split(s, "\n") {
-			m[l] = true
-		}
-		return m
-	}
-	ma, mb := in(a), in(b)
-	var out []string
-	for _, l := range strings.Split(a, "\n") {
-		if !mb[l] {
-			out = append(out, "- "+l)
-		}
-	}
-	for _, l := range strings.Split(b, "\n") {
-		if !ma[l] {
-			out = append(out, "+ "+l)
-		}
-	}
-	return strings.Join(out, "\n")
 }
