@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/golden"
 	"github.com/mljob/mljob/internal/report"
 	// The Go rules, so the sample's rules have metadata (sarif, junit).
 	_ "github.com/mljob/mljob/internal/validate"
@@ -53,20 +53,7 @@ func TestFormats(t *testing.T) {
 		if err := f.Write(&buf, sample(), report.Options{ToolVersion: "v1.2.3"}); err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join("testdata", "report."+f.Name)
-		if *update {
-			if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(buf.Bytes(), want) {
-			t.Errorf("%s differs from %s (run go test ./internal/report -update and review the diff):\n%s", f.Name, golden, buf.Bytes())
-		}
+		golden.Check(t, filepath.Join("testdata", "report."+f.Name), buf.Bytes(), *update)
 	}
 }
 

@@ -2,10 +2,10 @@ package cli_test
 
 import (
 	"bytes"
-	"os"
 	"testing"
 
 	"github.com/mljob/mljob/cmd/mljob/cli"
+	"github.com/mljob/mljob/internal/golden"
 )
 
 const rulesDoc = "../../../docs/rules.md"
@@ -17,17 +17,5 @@ func TestRulesDoc(t *testing.T) {
 	if code := cli.Run([]string{"rules", "--format", "markdown"}, nil, &stdout, &stderr); code != cli.ExitOK {
 		t.Fatalf("mljob rules exited %d: %s", code, stderr.String())
 	}
-	if *update {
-		if err := os.WriteFile(rulesDoc, stdout.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(rulesDoc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(stdout.Bytes(), want) {
-		t.Errorf("%s is stale; run go test ./cmd/mljob/cli -run TestRulesDoc -update and review the diff", rulesDoc)
-	}
+	golden.Check(t, rulesDoc, stdout.Bytes(), *update)
 }
