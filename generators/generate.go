@@ -39,9 +39,21 @@ const (
 
 // Object is a generated object and the workload it came from.
 type Object struct {
-	// Obj is a *batchv1.Job or a *batchv1.CronJob.
+	// Obj is a typed object: a *batchv1.Job or a *batchv1.CronJob.
 	Obj    runtime.Object
 	Source *workload.Source
+	// Fields says which workload field each part of Obj came from.
+	Fields Provenance
+}
+
+// PosOf returns where in the user's files the field at path (a
+// Kubernetes field path of Obj) was written: the workload field it came
+// from, or the workload itself.
+func (o Object) PosOf(path string) diag.Pos {
+	if f, ok := o.Fields.Field(path); ok {
+		return o.Source.PosOf(f)
+	}
+	return o.Source.Pos
 }
 
 // Meta returns the object's metadata.
@@ -76,22 +88,27 @@ func typeContainerName(typ string) string {
 	return typ
 }
 
-// Generate builds the Job or CronJob for one workload. Problems are
-// returned as a diag.List.
-func Generate(w *workload.Workload, src *workload.Source, p *workload.Profile) (Object, error) {
-	g := &gen{w: w, src: src, p: p}
+// Generate builds the objects of one workload: its Job or CronJob first.
+// Problems are returned as a diag.List.
+func Generate(w *workload.Workload, src *workload.Source, p *workload.Profile) ([]Object, error) {
+	g := &gen{w: w, src: src, p: p, prov: Provenance{}}
+	g.jobPath, g.podPath = "spec", "spec.template.spec"
+	if w.Schedule != "" {
+		g.jobPath, g.podPath = "spec.jobTemplate.spec", "spec.jobTemplate.spec.template.spec"
+	}
 	obj := g.object()
 	if err := g.errs.Err(); err != nil {
-		return Object{}, err
+		return nil, err
 	}
 	if len(w.Overrides) > 0 {
 		var err error
 		obj, err = applyOverrides(obj, w.Overrides)
 		if err != nil {
-			return Object{}, src.Errorf("overrides", "%v", err)
+			return nil, src.Errorf("overrides", "%v", err)
 		}
+		g.prov.recordOverrides(w.Overrides, obj)
 	}
-	return Object{Obj: obj, Source: src}, nil
+	return []Object{{Obj: obj, Source: src, Fields: g.prov}}, nil
 }
 
 type gen struct {
@@ -99,6 +116,18 @@ type gen struct {
 	src  *workload.Source
 	p    *workload.Profile
 	errs diag.List
+	// prov records where fields come from; jobPath and podPath are the
+	// paths of the Job spec and the pod spec in the object.
+	prov             Provenance
+	jobPath, podPath string
+	// selectorField is the field that selected each node label.
+	selectorField map[string]string
+}
+
+// from records that the field at path (below the object) came from the
+// workload field; set is false to record nothing (a default).
+func (g *gen) from(path, field string) {
+	g.prov.set(path, field)
 }
 
 func (g *gen) errorf(field, format string, args ...any) {
@@ -119,11 +148,20 @@ func (g *gen) object() runtime.Object {
 		jobMeta.Labels[LabelQueue] = w.Queue
 	}
 	spec := g.jobSpec(labels, &jobMeta)
+	if w.Namespace != "" {
+		g.from("metadata.namespace", "namespace")
+	}
+	g.fromMap("metadata.labels", "labels", w.Labels)
+	g.fromMap("metadata.annotations", "annotations", w.Annotations)
+	if w.Queue != "" {
+		g.from("metadata.labels["+LabelQueue+"]", "queue")
+	}
 
 	if w.Schedule == "" {
 		jobMeta.Name, jobMeta.Namespace = name, ns
 		if w.Suspend != nil {
 			spec.Suspend = w.Suspend
+			g.from("spec.suspend", "suspend")
 		}
 		return &batchv1.Job{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
@@ -151,26 +189,35 @@ func (g *gen) object() runtime.Object {
 			FailedJobsHistoryLimit:     ptr.To(g.p.History.Failed),
 		},
 	}
+	g.from("spec.schedule", "schedule")
+	if w.Suspend != nil {
+		g.from("spec.suspend", "suspend")
+	}
+	g.fromMap("spec.jobTemplate.metadata.labels", "labels", w.Labels)
+	if w.Queue != "" {
+		g.from("spec.jobTemplate.metadata.labels["+LabelQueue+"]", "queue")
+	}
 	if w.TimeZone != "" {
 		cj.Spec.TimeZone = ptr.To(w.TimeZone)
+		g.from("spec.timeZone", "timeZone")
 	}
 	if w.Concurrency != "" {
 		cj.Spec.ConcurrencyPolicy = batchv1.ConcurrencyPolicy(w.Concurrency)
+		g.from("spec.concurrencyPolicy", "concurrency")
 	}
-	deadline := g.p.StartingDeadline
-	field := "startingDeadline"
-	if w.StartingDeadline != "" {
-		deadline = w.StartingDeadline
-	}
+	deadline, field := pick(w.StartingDeadline, "startingDeadline", g.p.StartingDeadline)
 	if s, ok := g.seconds(field, deadline); ok {
 		cj.Spec.StartingDeadlineSeconds = &s
+		g.fromField("spec.startingDeadlineSeconds", field)
 	}
 	if h := w.History; h != nil {
 		if h.Successful != nil {
 			cj.Spec.SuccessfulJobsHistoryLimit = h.Successful
+			g.from("spec.successfulJobsHistoryLimit", "history.successful")
 		}
 		if h.Failed != nil {
 			cj.Spec.FailedJobsHistoryLimit = h.Failed
+			g.from("spec.failedJobsHistoryLimit", "history.failed")
 		}
 	}
 	return cj
@@ -244,6 +291,25 @@ func (g *gen) checkShape() {
 	}
 }
 
+// fromField records path as coming from field, unless field is empty (a
+// profile default, which belongs to the workload as a whole).
+func (g *gen) fromField(path, field string) {
+	if field != "" {
+		g.from(path, field)
+	}
+}
+
+// fromMap records a map the user set, and each of its keys.
+func (g *gen) fromMap(path, field string, m map[string]string) {
+	if len(m) == 0 {
+		return
+	}
+	g.from(path, field)
+	for k := range m {
+		g.from(path+"["+k+"]", field+"."+k)
+	}
+}
+
 func (g *gen) labels() map[string]string {
 	l := map[string]string{
 		LabelName:      g.src.Name,
@@ -265,16 +331,23 @@ func (g *gen) jobSpec(labels map[string]string, jobMeta *metav1.ObjectMeta) batc
 			Spec:       pod,
 		},
 	}
+	tmeta := ParentPath(g.podPath) + ".metadata"
+	g.fromMap(tmeta+".labels", "labels", w.Labels)
+	g.fromMap(tmeta+".annotations", "podAnnotations", w.PodAnnotations)
+	js := g.jobPath + "."
 	if w.RetriesPerIndex != nil {
 		spec.BackoffLimitPerIndex = w.RetriesPerIndex
+		g.from(js+"backoffLimitPerIndex", "retriesPerIndex")
 	} else if w.Retries != nil {
 		spec.BackoffLimit = w.Retries
+		g.from(js+"backoffLimit", "retries")
 	} else {
 		spec.BackoffLimit = ptr.To(g.p.Retries)
 	}
 	if d, field := pick(w.Timeout, "timeout", g.p.Timeout); d != "" {
 		if s, ok := g.seconds(field, d); ok {
 			spec.ActiveDeadlineSeconds = &s
+			g.fromField(js+"activeDeadlineSeconds", field)
 		}
 	}
 	if d, field := pick(w.TTL, "ttl", g.p.TTL); d != "" {
@@ -283,6 +356,7 @@ func (g *gen) jobSpec(labels map[string]string, jobMeta *metav1.ObjectMeta) batc
 				g.errorf(field, "%s is too long", d)
 			}
 			spec.TTLSecondsAfterFinished = ptr.To(int32(s))
+			g.fromField(js+"ttlSecondsAfterFinished", field)
 		}
 	}
 	switch {
@@ -291,19 +365,30 @@ func (g *gen) jobSpec(labels map[string]string, jobMeta *metav1.ObjectMeta) batc
 		spec.Completions = ptr.To(n)
 		spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
 		spec.Parallelism = ptr.To(n)
+		for _, f := range []string{"completions", "completionMode", "parallelism"} {
+			g.from(js+f, "sweep")
+		}
 	case w.Shards != nil:
 		spec.Completions = w.Shards
 		spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
 		spec.Parallelism = w.Shards
 		addEnv(&spec.Template.Spec.Containers[0], corev1.EnvVar{Name: "MLJOB_SHARDS", Value: fmt.Sprint(*w.Shards)})
+		for _, f := range []string{"completions", "completionMode", "parallelism"} {
+			g.from(js+f, "shards")
+		}
 	case w.Completions != nil:
 		spec.Completions = w.Completions
 		spec.Parallelism = w.Completions
+		g.from(js+"completions", "completions")
+		g.from(js+"parallelism", "completions")
 	}
 	if w.Parallelism != nil {
 		spec.Parallelism = w.Parallelism
+		g.from(js+"parallelism", "parallelism")
 	}
 	spec.PodFailurePolicy = g.podFailurePolicy()
+	// The container's fields are recorded once its env is final.
+	g.recordContainer(&spec.Template.Spec.Containers[0])
 	return spec
 }
 
@@ -341,6 +426,7 @@ func (g *gen) podFailurePolicy() *batchv1.PodFailurePolicy {
 			if len(vals) == 0 {
 				return
 			}
+			g.from(fmt.Sprintf("%s.podFailurePolicy.rules[%d]", g.jobPath, len(rules)), "exitCodes."+field)
 			rules = append(rules, batchv1.PodFailurePolicyRule{
 				Action: action,
 				OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
@@ -355,6 +441,7 @@ func (g *gen) podFailurePolicy() *batchv1.PodFailurePolicy {
 		add("ignore", batchv1.PodFailurePolicyActionIgnore, ec.Ignore)
 	}
 	if w.Spot {
+		g.from(fmt.Sprintf("%s.podFailurePolicy.rules[%d]", g.jobPath, len(rules)), "spot")
 		rules = append(rules, batchv1.PodFailurePolicyRule{
 			Action: batchv1.PodFailurePolicyActionIgnore,
 			OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{
@@ -385,16 +472,30 @@ func (g *gen) podSpec() corev1.PodSpec {
 		ServiceAccountName: w.ServiceAccount,
 		PriorityClassName:  w.PriorityClass,
 	}
+	ps := g.podPath + "."
+	if w.ServiceAccount != "" {
+		g.from(ps+"serviceAccountName", "serviceAccount")
+	}
+	if w.PriorityClass != "" {
+		g.from(ps+"priorityClassName", "priorityClass")
+	}
 	nodeSel := map[string]string{}
 	g.mergeSelector(nodeSel, w.NodeSelector, "nodeSelector")
-	var tols []corev1.Toleration
+	var tols []tolerationFrom
+	gpuField := "gpu"
+	if w.GPU != nil && w.GPU.Type != "" {
+		gpuField = "gpu.type"
+	}
 	if w.GPU != nil {
 		gt, ok := g.gpuType()
 		if ok {
-			c.Resources.Limits[corev1.ResourceName(gt.Resource)] = *resource.NewQuantity(w.GPU.Count, resource.DecimalSI)
-			g.mergeSelector(nodeSel, gt.NodeSelector, "gpu.type")
-			tols = append(tols, gt.Tolerations...)
+			res := corev1.ResourceName(gt.Resource)
+			c.Resources.Limits[res] = *resource.NewQuantity(w.GPU.Count, resource.DecimalSI)
+			g.from(g.podPath+".containers[0].resources.limits["+string(res)+"]", "gpu.count")
+			g.mergeSelector(nodeSel, gt.NodeSelector, gpuField)
+			tols = addTolerations(tols, gpuField, gt.Tolerations)
 			if len(gt.Products) > 0 {
+				g.from(ps+"affinity", gpuField)
 				label := gt.ProductLabel
 				if label == "" {
 					label = "nvidia.com/gpu.product"
@@ -415,12 +516,20 @@ func (g *gen) podSpec() corev1.PodSpec {
 	}
 	if w.Spot {
 		g.mergeSelector(nodeSel, g.p.Spot.NodeSelector, "spot")
-		tols = append(tols, g.p.Spot.Tolerations...)
+		tols = addTolerations(tols, "spot", g.p.Spot.Tolerations)
 	}
-	tols = append(tols, w.Tolerations...)
-	pod.Tolerations = dedupTolerations(tols)
+	for i, t := range w.Tolerations {
+		tols = append(tols, tolerationFrom{t, fmt.Sprintf("tolerations.%d", i)})
+	}
+	for i, t := range dedupTolerations(tols) {
+		pod.Tolerations = append(pod.Tolerations, t.Toleration)
+		g.from(fmt.Sprintf("%stolerations[%d]", ps, i), t.field)
+	}
 	if len(nodeSel) > 0 {
 		pod.NodeSelector = nodeSel
+		for k := range nodeSel {
+			g.from(ps+"nodeSelector["+k+"]", g.selectorField[k])
+		}
 	}
 	var memLimit *resource.Quantity
 	if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
@@ -429,6 +538,80 @@ func (g *gen) podSpec() corev1.PodSpec {
 	pod.Volumes, c.VolumeMounts = g.volumes(memLimit)
 	pod.Containers = []corev1.Container{c}
 	return pod
+}
+
+// tolerationFrom is a toleration and the workload field it came from.
+type tolerationFrom struct {
+	corev1.Toleration
+	field string
+}
+
+func addTolerations(tols []tolerationFrom, field string, add []corev1.Toleration) []tolerationFrom {
+	for _, t := range add {
+		tols = append(tols, tolerationFrom{t, field})
+	}
+	return tols
+}
+
+// recordContainer records where the fields of the main container c came
+// from.
+func (g *gen) recordContainer(c *corev1.Container) {
+	w := g.w
+	cp := g.podPath + ".containers[0]."
+	if w.ContainerName != "" {
+		g.from(cp+"name", "containerName")
+	}
+	g.from(cp+"image", "image")
+	if len(w.Command) > 0 {
+		g.from(cp+"command", "command")
+	}
+	if len(w.Args) > 0 {
+		g.from(cp+"args", "args")
+	}
+	if w.Type == workload.Sweep {
+		g.from(cp+"command", "sweep")
+		g.from(cp+"args", "sweep")
+	}
+	if w.WorkingDir != "" {
+		g.from(cp+"workingDir", "workingDir")
+	}
+	for i, e := range c.Env {
+		if _, ok := w.Env[e.Name]; ok {
+			g.from(fmt.Sprintf("%senv[%d]", cp, i), "env."+e.Name)
+		}
+	}
+	if r := w.Resources; r != nil {
+		g.from(cp+"resources", "resources")
+		for _, q := range []struct {
+			name  corev1.ResourceName
+			field string
+			set   bool
+		}{
+			{corev1.ResourceCPU, "cpu", r.CPU != ""},
+			{corev1.ResourceMemory, "memory", r.Memory != ""},
+			{corev1.ResourceEphemeralStorage, "ephemeralStorage", r.EphemeralStorage != ""},
+		} {
+			if q.set {
+				g.from(cp+"resources.requests["+string(q.name)+"]", "resources."+q.field)
+				g.from(cp+"resources.limits["+string(q.name)+"]", "resources."+q.field)
+			}
+		}
+		if l := r.Limits; l != nil {
+			for _, q := range []struct {
+				name  corev1.ResourceName
+				field string
+				set   bool
+			}{
+				{corev1.ResourceCPU, "cpu", l.CPU != ""},
+				{corev1.ResourceMemory, "memory", l.Memory != ""},
+				{corev1.ResourceEphemeralStorage, "ephemeralStorage", l.EphemeralStorage != ""},
+			} {
+				if q.set {
+					g.from(cp+"resources.limits["+string(q.name)+"]", "resources.limits."+q.field)
+				}
+			}
+		}
+	}
 }
 
 func (g *gen) gpuType() (workload.GPUType, bool) {
@@ -449,17 +632,27 @@ func (g *gen) gpuType() (workload.GPUType, bool) {
 }
 
 func (g *gen) mergeSelector(dst, src map[string]string, field string) {
+	if g.selectorField == nil {
+		g.selectorField = map[string]string{}
+	}
 	for _, k := range sortedKeys(src) {
 		if old, ok := dst[k]; ok && old != src[k] {
 			g.errorf(field, "node label %s=%s conflicts with %s=%s selected elsewhere", k, src[k], k, old)
 			continue
 		}
 		dst[k] = src[k]
+		if _, ok := g.selectorField[k]; !ok {
+			if field == "nodeSelector" {
+				g.selectorField[k] = "nodeSelector." + k
+			} else {
+				g.selectorField[k] = field
+			}
+		}
 	}
 }
 
-func dedupTolerations(tols []corev1.Toleration) []corev1.Toleration {
-	var out []corev1.Toleration
+func dedupTolerations(tols []tolerationFrom) []tolerationFrom {
+	var out []tolerationFrom
 	seen := map[string]bool{}
 	for _, t := range tols {
 		key := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%v", t.Key, t.Operator, t.Value, t.Effect, ptr.Deref(t.TolerationSeconds, -1))

@@ -80,11 +80,11 @@ func TestSweepScript(t *testing.T) {
 			"note": {sc(`it's "$(x)" $HOME`, `"it's \"$(x)\" $HOME"`)},
 		},
 	}
-	obj, err := generators.Generate(w, &workload.Source{Name: "s"}, profile(t))
+	objs, err := generators.Generate(w, &workload.Source{Name: "s"}, profile(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := obj.Obj.(*batchv1.Job).Spec.Template.Spec.Containers[0]
+	c := objs[0].Obj.(*batchv1.Job).Spec.Template.Spec.Containers[0]
 	argv := append(append([]string(nil), c.Command...), c.Args...)
 	for i := range argv {
 		// What the kubelet does with $$( before the container starts.

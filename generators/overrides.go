@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
-	sigsjson "sigs.k8s.io/json"
+
+	"github.com/mljob/mljob/internal/kube"
 )
 
 // applyOverrides merges patch into obj as a strategic merge patch and
@@ -28,25 +28,13 @@ func applyOverrides(obj runtime.Object, patch json.RawMessage) (runtime.Object, 
 	if err != nil {
 		return nil, err
 	}
-	var out runtime.Object
-	switch obj.(type) {
-	case *batchv1.Job:
-		out = &batchv1.Job{}
-	case *batchv1.CronJob:
-		out = &batchv1.CronJob{}
-	default:
-		return nil, fmt.Errorf("cannot override a %T", obj)
-	}
-	merged, err := strategicpatch.StrategicMergePatch(orig, patch, out)
+	merged, err := strategicpatch.StrategicMergePatch(orig, patch, kube.New(gvk))
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	strict, err := sigsjson.UnmarshalStrict(merged, out)
+	out, err := kube.DecodeStrict(merged, gvk)
 	if err != nil {
-		return nil, err
-	}
-	if len(strict) > 0 {
-		return nil, fmt.Errorf("%v (overrides are a partial %s)", strict[0], gvk.Kind)
+		return nil, fmt.Errorf("%v (overrides are a partial %s)", err, gvk.Kind)
 	}
 	return out, nil
 }

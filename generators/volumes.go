@@ -24,6 +24,15 @@ func (g *gen) volumes(memLimit *resource.Quantity) ([]corev1.Volume, []corev1.Vo
 		}
 		owner[v.Name] = field
 		m.Name = v.Name
+		g.from(fmt.Sprintf("%s.volumes[%d]", g.podPath, len(vols)), field)
+		mf := fmt.Sprintf("%s.containers[0].volumeMounts[%d]", g.podPath, len(mounts))
+		g.from(mf, field)
+		if strings.HasPrefix(field, "datasets.") || strings.HasPrefix(field, "outputs.") {
+			g.from(mf+".mountPath", field+".path")
+			if m.SubPath != "" {
+				g.from(mf+".subPath", field+".subPath")
+			}
+		}
 		vols = append(vols, v)
 		mounts = append(mounts, m)
 	}

@@ -117,7 +117,7 @@ func Object(obj runtime.Object, p *workload.Profile) (*Result, error) {
 	// when they are not needed.
 	var lastErr error
 	for _, defaulted := range []bool{true, false} {
-		patch, paths, err := diffPatch(gen.Obj, obj, defaulted)
+		patch, paths, err := diffPatch(gen[0].Obj, obj, defaulted)
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +229,7 @@ func Verify(r *Result, orig runtime.Object, p *workload.Profile) error {
 	if err != nil {
 		return fmt.Errorf("the imported workload does not render: %w", err)
 	}
-	a, err := Canonical(gen.Obj)
+	a, err := Canonical(gen[0].Obj)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@
 package manifest
 
 import (
-	"fmt"
+	"encoding/json"
 	"regexp"
 	"runtime"
 	"sort"
@@ -15,6 +15,8 @@ import (
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	yaml "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/api/meta"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
@@ -42,15 +44,38 @@ type Document struct {
 	// Duplicates are keys given twice in one mapping, at their second
 	// occurrence.
 	Duplicates []Field
-	// Origin, when set, is where a generated document comes from (a CUE
-	// workload); every position of the document is Origin.
-	Origin diag.Pos
+	// Typed, when set, is the object already decoded: a document mljob
+	// generated, which needs no decoding.
+	Typed kruntime.Object
+	// locator, when set, finds the positions of a generated document.
+	locator Locator
 
 	root  *yaml.Node
 	spans []span
 
 	memoMu sync.Mutex
 	memo   map[any]any
+}
+
+// Locator finds where a field of a generated document was written: the
+// line of the CUE field it came from.
+type Locator interface {
+	// PosOf returns the position of the field at a Kubernetes field
+	// path; the empty path is the object as a whole.
+	PosOf(path string) diag.Pos
+}
+
+// FromObject is a document for a typed object mljob generated: obj, its
+// JSON (as policies see it) and where its fields come from. It is named
+// after the file of its source.
+func FromObject(obj kruntime.Object, data []byte, loc Locator) *Document {
+	d := &Document{File: loc.PosOf("").File, JSON: data, Typed: obj, locator: loc}
+	gvk := obj.GetObjectKind().GroupVersionKind()
+	d.APIVersion, d.Kind = gvk.GroupVersion().String(), gvk.Kind
+	if m, err := meta.Accessor(obj); err == nil {
+		d.Name, d.Namespace, d.GenerateName = m.GetName(), m.GetNamespace(), m.GetGenerateName()
+	}
+	return d
 }
 
 // Memo returns the value compute returns for key, computing it once per
@@ -103,17 +128,13 @@ func (d *Document) Object(namespace string) finding.Object {
 
 // Pos is the position of the document's first field.
 func (d *Document) Pos() diag.Pos {
-	if d.Origin.IsValid() || d.root == nil {
-		return d.origin()
+	switch {
+	case d.locator != nil:
+		return d.locator.PosOf("")
+	case d.root == nil:
+		return diag.Pos{File: d.File}
 	}
 	return d.pos(d.root)
-}
-
-func (d *Document) origin() diag.Pos {
-	if d.Origin.IsValid() {
-		return d.Origin
-	}
-	return diag.Pos{File: d.File}
 }
 
 func (d *Document) pos(n *yaml.Node) diag.Pos {
@@ -124,18 +145,21 @@ func (d *Document) pos(n *yaml.Node) diag.Pos {
 // Kubernetes prints it (spec.containers[0].resources.limits[nvidia.com/gpu]),
 // or of its nearest ancestor present in the document.
 func (d *Document) PosOf(path string) diag.Pos {
+	if d.locator != nil {
+		return d.locator.PosOf(path)
+	}
 	k, _ := d.lookup(path)
 	if k == nil {
 		return d.Pos()
-	}
-	if d.Origin.IsValid() {
-		return d.Origin
 	}
 	return d.pos(k)
 }
 
 // Has reports whether the field at path is in the document.
 func (d *Document) Has(path string) bool {
+	if d.locator != nil {
+		return hasJSON(d.tree(), ParsePath(path))
+	}
 	if d.root == nil {
 		return false
 	}
@@ -169,12 +193,15 @@ func (d *Document) Has(path string) bool {
 // while the bad value is one of its keys or values (label and annotation
 // errors name "metadata.labels" and the offending key or value).
 func (d *Document) PosOfValue(path, value string) diag.Pos {
+	if d.locator != nil {
+		if value != "" && d.Has(path+"["+value+"]") {
+			return d.locator.PosOf(path + "[" + value + "]")
+		}
+		return d.locator.PosOf(path)
+	}
 	k, v := d.lookup(path)
 	if k == nil {
 		return d.Pos()
-	}
-	if d.Origin.IsValid() {
-		return d.Origin
 	}
 	if v != nil && v.Kind == yaml.MappingNode && value != "" {
 		es, _, _ := entries(v)
@@ -276,11 +303,7 @@ func (d *Document) FieldAt(offset int64) (Field, bool) {
 	for i, j := 0, len(segs)-1; i < j; i, j = i+1, j-1 {
 		segs[i], segs[j] = segs[j], segs[i]
 	}
-	pos := d.origin()
-	if !d.Origin.IsValid() {
-		pos = d.pos(d.spans[best].node)
-	}
-	return Field{Path: segs, Pos: pos}, true
+	return Field{Path: segs, Pos: d.pos(d.spans[best].node)}, true
 }
 
 // Read parses a stream of YAML or JSON documents. Documents that do not
@@ -315,20 +338,6 @@ func Read(file string, data []byte) ([]*Document, diag.List) {
 		docs = append(docs, r.docs...)
 	}
 	return docs, errs
-}
-
-// Generated reads one document rendered by mljob; its positions are all
-// origin, the workload it was generated from.
-func Generated(file string, data []byte, origin diag.Pos) (*Document, error) {
-	ds, errs := Read(file, data)
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	if len(ds) != 1 {
-		return nil, fmt.Errorf("generated %d documents, want 1", len(ds))
-	}
-	ds[0].Origin = origin
-	return ds[0], nil
 }
 
 var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -483,4 +492,41 @@ func (d *Document) JSONWithout(key string) ([]byte, func(int64) int64) {
 		}
 	}
 	return d.JSON, func(off int64) int64 { return off }
+}
+
+type treeKey struct{}
+
+// tree is the document's JSON decoded, once.
+func (d *Document) tree() any {
+	return d.Memo(treeKey{}, func() any {
+		var v any
+		_ = json.Unmarshal(d.JSON, &v)
+		return v
+	})
+}
+
+// hasJSON reports whether a decoded JSON value has a value at segs.
+func hasJSON(v any, segs []Segment) bool {
+	for _, s := range segs {
+		switch t := v.(type) {
+		case map[string]any:
+			key := s.Key
+			if s.IsIndex {
+				key = strconv.Itoa(s.Index)
+			}
+			e, ok := t[key]
+			if !ok {
+				return false
+			}
+			v = e
+		case []any:
+			if !s.IsIndex || s.Index >= len(t) {
+				return false
+			}
+			v = t[s.Index]
+		default:
+			return false
+		}
+	}
+	return true
 }

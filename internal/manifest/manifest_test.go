@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 
@@ -257,16 +259,31 @@ func TestJSONWithout(t *testing.T) {
 	}
 }
 
-func TestGenerated(t *testing.T) {
-	at := diag.Pos{File: "w.cue", Line: 3, Column: 2}
-	d, err := manifest.Generated("w.cue", []byte("apiVersion: batch/v1\nkind: Job\nmetadata: {name: a}\n"), at)
-	if err != nil {
-		t.Fatal(err)
+// locator places the fields of a generated object: paths below
+// spec.template at line 5, the rest at the workload's line 3.
+type locator struct{}
+
+func (locator) PosOf(path string) diag.Pos {
+	if strings.HasPrefix(path, "spec.template") {
+		return diag.Pos{File: "w.cue", Line: 5, Column: 3}
 	}
-	for _, p := range []string{"metadata.name", "spec.template", ""} {
-		if got := d.PosOf(p); got != at {
-			t.Errorf("PosOf(%q) = %s, want the workload, %s", p, got, at)
+	return diag.Pos{File: "w.cue", Line: 3, Column: 2}
+}
+
+func TestFromObject(t *testing.T) {
+	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "ml"}}
+	job.SetGroupVersionKind(batchv1.SchemeGroupVersion.WithKind("Job"))
+	d := manifest.FromObject(job, []byte(`{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"a","namespace":"ml"}}`), locator{})
+	if d.File != "w.cue" || d.Kind != "Job" || d.APIVersion != "batch/v1" || d.Name != "a" || d.Namespace != "ml" || d.Typed != job {
+		t.Errorf("document = %+v", d)
+	}
+	for p, line := range map[string]int{"metadata.name": 3, "spec.template.spec": 5, "": 3} {
+		if got := d.PosOf(p); got.Line != line {
+			t.Errorf("PosOf(%q) = %s, want line %d", p, got, line)
 		}
+	}
+	if !d.Has("metadata.name") || d.Has("spec.template") {
+		t.Errorf("Has(metadata.name) = %v, Has(spec.template) = %v", d.Has("metadata.name"), d.Has("spec.template"))
 	}
 }
 

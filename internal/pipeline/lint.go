@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/manifest"
-	"github.com/mljob/mljob/internal/parallel"
 	"github.com/mljob/mljob/internal/policy"
 	"github.com/mljob/mljob/internal/rules"
 	"github.com/mljob/mljob/internal/validate"
@@ -129,20 +127,25 @@ func Lint(opts LintOptions) (*LintResult, error) {
 		res.Errors = append(res.Errors, errs...)
 		docs = append(docs, ds...)
 	}
-	if opts.Overlay != "" && len(in.projects) > 0 {
-		ds, err := renderProjects(in.projects, opts.Overlay)
-		if err != nil {
+	b, err := build(in.projects, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	res.Errors = append(res.Errors, b.errs...)
+	rendered := b.docs
+	if opts.Overlay != "" && len(b.docs) > 0 {
+		// An overlay of some projects only would name missing bases.
+		if len(b.errs) > 0 {
+			rendered = nil
+		} else if rendered, err = b.withOverlay(opts.Overlay); err != nil {
 			res.Errors.Append(err)
 		}
-		docs = append(docs, ds...)
-	} else {
-		for _, g := range in.projects {
-			ds, err := renderProjects([]load.Group{g}, "")
-			if err != nil {
-				res.Errors.Append(err)
-				continue
-			}
-			docs = append(docs, ds...)
+	}
+	for i := range rendered {
+		if md := rendered[i].Manifest(); md != nil {
+			docs = append(docs, md)
+		} else {
+			res.Skipped++
 		}
 	}
 	var batch []*manifest.Document
@@ -160,43 +163,6 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	finding.Sort(res.Findings)
 	res.Errors.Sort()
 	return res, nil
-}
-
-// check runs the checkers on every document in parallel and fills in
-// positions. The result does not depend on the order workers finish in.
-func check(docs []*manifest.Document, checkers []validate.Checker, namespace string, workers int, st settler) []finding.Finding {
-	per := make([][]finding.Finding, len(docs))
-	parallel.For(len(docs), workers, func(i int) {
-		per[i] = checkOne(docs[i], checkers, namespace, st)
-	})
-	var out []finding.Finding
-	for _, fs := range per {
-		out = append(out, fs...)
-	}
-	return out
-}
-
-func checkOne(doc *manifest.Document, checkers []validate.Checker, namespace string, st settler) []finding.Finding {
-	obj := doc.Object(namespace)
-	var out []finding.Finding
-	for _, c := range checkers {
-		out = append(out, c.Check(doc)...)
-	}
-	// Positions and the object first: waivers match on them.
-	for i := range out {
-		if !out[i].Pos.IsValid() {
-			out[i].Pos = doc.PosOf(out[i].Path)
-		}
-		out[i].Object = obj
-	}
-	out = st.settle(doc, out)
-	for i := range out {
-		if !out[i].Pos.IsValid() {
-			out[i].Pos = doc.PosOf(out[i].Path) // the settler's own findings
-		}
-		out[i].Object = obj
-	}
-	return out
 }
 
 // needsPolicies reports whether some of ids are not Go rules (so are, or
@@ -355,35 +321,4 @@ func fileError(path string, err error) *diag.Diagnostic {
 		err = pe.Err
 	}
 	return &diag.Diagnostic{Pos: diag.Pos{File: filepath.ToSlash(path)}, Msg: "cannot read: " + err.Error()}
-}
-
-// renderProjects renders CUE projects, with a kustomize overlay on top
-// when one is given; documents point at the workloads they come from.
-func renderProjects(groups []load.Group, overlay string) ([]*manifest.Document, error) {
-	var paths []string
-	for _, g := range groups {
-		if g.Name == "files" {
-			paths = append(paths, g.Files...)
-		} else {
-			paths = append(paths, g.Name)
-		}
-	}
-	r, err := Render(RenderOptions{Paths: paths, Overlay: overlay})
-	if err != nil {
-		return nil, err
-	}
-	docs := make([]*manifest.Document, 0, len(r.Documents))
-	for _, rd := range r.Documents {
-		origin := diag.Pos{File: filepath.ToSlash(overlay)}
-		if rd.Source != nil {
-			origin = rd.Source.Pos
-		}
-		d, err := manifest.Generated(origin.File, rd.YAML, origin)
-		if err != nil {
-			return nil, fmt.Errorf("%s: read generated %s: %v", origin, rd.Kind(), err)
-		}
-		docs = append(docs, d)
-	}
-	sort.SliceStable(docs, func(i, j int) bool { return docs[i].Origin.Less(docs[j].Origin) })
-	return docs, nil
 }

@@ -133,7 +133,7 @@ func TestLintInputs(t *testing.T) {
 	}
 	got = strings.ReplaceAll(got, filepath.ToSlash(dir)+"/", "")
 	want := strings.Join([]string{
-		"CUE:w/workloads.cue:1:12 [api-validation] CronJob default/nightly",
+		"CUE:w/workloads.cue:1:81 [api-validation] CronJob default/nightly", // the schedule field
 		"a/b/bad.yml:8:7 [api-validation] Job default/ok",
 		"job.txt:4:3 [api-validation] Job default/Not_OK",
 		"<stdin>:9:7 [pod-security] Job default/ok",

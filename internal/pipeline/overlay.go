@@ -4,22 +4,19 @@ import (
 	"fmt"
 	"path/filepath"
 
-	batchv1 "k8s.io/api/batch/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
 	"github.com/mljob/mljob/generators"
+	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/kube"
 	"github.com/mljob/mljob/internal/kustomize"
 	"github.com/mljob/mljob/internal/render"
 )
 
 // buildOverlay builds the kustomize overlay on top of the rendered
-// documents; dirs[i] is the project directory of docs[i]. Jobs and CronJobs
-// of the result keep the workload they came from, so later findings still
-// point at the user's .cue file.
+// documents; dirs[i] is the project directory of docs[i]. Objects of the
+// result keep the workload they came from and where its fields are, so
+// later findings still point at the user's .cue file.
 func buildOverlay(overlay string, docs []render.Document, dirs []string) ([]render.Document, error) {
 	byDir := map[string]map[string][]byte{}
 	byOrig := map[string]*render.Document{}
@@ -34,7 +31,7 @@ func buildOverlay(overlay string, docs []render.Document, dirs []string) ([]rend
 			byDir[dirs[i]] = files
 		}
 		files[d.FileName()] = render.FileContent(d)
-		byOrig[d.Kind()+"/"+d.Meta().GetName()] = d
+		byOrig[d.Kind()+"/"+d.Name()] = d
 	}
 	var bases []kustomize.Base
 	for dir, files := range byDir {
@@ -42,7 +39,7 @@ func buildOverlay(overlay string, docs []render.Document, dirs []string) ([]rend
 		for n := range files {
 			names = append(names, n)
 		}
-		files[kustomize.KustomizationFile] = kustomize.Kustomization(names)
+		files[render.KustomizationFile] = render.Kustomization(names)
 		bases = append(bases, kustomize.Base{Dir: dir, Files: files})
 	}
 	res, err := kustomize.Build(overlay, bases)
@@ -50,61 +47,67 @@ func buildOverlay(overlay string, docs []render.Document, dirs []string) ([]rend
 		return nil, err
 	}
 	out := make([]render.Document, 0, len(res))
+	var errs diag.List
 	for _, r := range res {
 		d, err := overlayDocument(overlay, r, byOrig)
 		if err != nil {
-			return nil, err
+			errs.Append(err)
+			continue
 		}
 		out = append(out, d)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
+// overlayDocument turns one object of the overlay's output into a
+// document: typed for the kinds mljob checks, decoded strictly (a patch
+// that adds an unknown field is refused), and passed through as YAML for
+// the others.
 func overlayDocument(overlay string, r kustomize.Resource, byOrig map[string]*render.Document) (render.Document, error) {
 	name := filepath.ToSlash(overlay)
-	j, err := yaml.YAMLToJSON(r.YAML)
-	if err != nil {
-		return render.Document{}, err
+	d := render.Document{YAML: r.YAML, Overlay: name}
+	d.Head.APIVersion, d.Head.Kind = r.APIVersion, r.Kind
+	d.Head.Metadata.Name, d.Head.Metadata.Namespace = r.Name, r.Namespace
+
+	// The workload's name label survives namePrefix and namespace changes
+	// (kustomize drops its own record of previous names when the build
+	// ends); names are unique per kind across the rendered workloads.
+	var labels struct {
+		Metadata struct {
+			Labels map[string]string `json:"labels"`
+		} `json:"metadata"`
 	}
-	var obj runtime.Object
-	if r.APIVersion == "batch/v1" && (r.Kind == "Job" || r.Kind == "CronJob") {
-		if r.Kind == "Job" {
-			obj = &batchv1.Job{}
-		} else {
-			obj = &batchv1.CronJob{}
-		}
-		strict, err := sigsjson.UnmarshalStrict(j, obj)
-		if err == nil && len(strict) > 0 {
-			err = strict[0]
-		}
-		if err != nil {
-			return render.Document{}, fmt.Errorf("overlay %s: %s %s: %w", name, r.Kind, r.Name, err)
-		}
-	} else {
-		u := &unstructured.Unstructured{}
-		if err := u.UnmarshalJSON(j); err != nil {
-			return render.Document{}, fmt.Errorf("overlay %s: %s %s: %w", name, r.Kind, r.Name, err)
-		}
-		obj = u
-	}
-	d := render.Document{Object: generators.Object{Obj: obj}}
-	// The workload's name label survives namePrefix and namespace
-	// changes (kustomize drops its own record of previous names when the
-	// build ends); names are unique per kind across the rendered workloads.
 	orig := r.OrigName
-	if m, ok := obj.(metav1.Object); ok && m.GetLabels()[generators.LabelName] != "" {
-		orig = m.GetLabels()[generators.LabelName]
+	if yaml.Unmarshal(r.YAML, &labels) == nil && labels.Metadata.Labels[generators.LabelName] != "" {
+		orig = labels.Metadata.Labels[generators.LabelName]
 	}
 	if base, ok := byOrig[r.Kind+"/"+orig]; ok {
-		d.Source = base.Source
+		d.Source, d.Fields = base.Source, base.Fields
 		d.Origin = fmt.Sprintf("%s over %s (%s)", name, base.Source.Pos, base.Source.Path(""))
 	} else {
 		d.Origin = name
 	}
-	if _, typed := obj.(*unstructured.Unstructured); typed {
-		d.YAML = r.YAML
-	} else if d.YAML, err = render.Marshal(obj); err != nil {
-		return render.Document{}, fmt.Errorf("overlay %s: %s %s: %w", name, r.Kind, r.Name, err)
+
+	k := kube.GVK(r.APIVersion, r.Kind)
+	if kube.New(k) == nil {
+		return d, nil
 	}
+	j, err := yaml.YAMLToJSON(r.YAML)
+	if err != nil {
+		return render.Document{}, d.Errorf("", "%s %s from overlay %s: %v", r.Kind, r.Name, name, err)
+	}
+	obj, err := kube.DecodeStrict(j, k)
+	if err != nil {
+		return render.Document{}, d.Errorf("", "%s %s from overlay %s: %v", r.Kind, r.Name, name, err)
+	}
+	d.Obj = obj
+	enc, err := kube.Encode(obj)
+	if err != nil {
+		return render.Document{}, d.Errorf("", "%s %s from overlay %s: %v", r.Kind, r.Name, name, err)
+	}
+	d.JSON, d.YAML = enc.JSON, enc.YAML
 	return d, nil
 }

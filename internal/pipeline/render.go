@@ -1,31 +1,42 @@
-// Package pipeline is mljob's library entry point: each function runs one
-// command's stages (load → generate → validate → …) on plain options and
-// returns values; the CLI only parses flags and prints.
+// Package pipeline is mljob's library entry point. Data flows one way:
+// load (CUE projects, manifests) → generate (typed Jobs and CronJobs) →
+// validate (strict decoding, the API server's create validation,
+// kube-version, Pod Security) → policy (the Rego rules) → report. Render
+// and Lint are two front ends of these stages: Render stops after
+// validate and refuses objects the API server would reject; Lint runs
+// them all and returns findings. The CLI only parses flags and prints.
 package pipeline
 
 import (
-	"path/filepath"
+	"fmt"
 
-	"github.com/mljob/mljob/generators"
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/load"
-	"github.com/mljob/mljob/internal/parallel"
+	"github.com/mljob/mljob/internal/manifest"
 	"github.com/mljob/mljob/internal/render"
+	"github.com/mljob/mljob/internal/validate"
 	"github.com/mljob/mljob/internal/workload"
 )
 
 // RenderOptions says what to render.
 type RenderOptions struct {
 	// Paths are directories (one project each), DIR/... (every project
-	// below DIR) or .cue files (one project together).
+	// below DIR) or .cue files (one project together). None means ".".
 	Paths []string
-	// Workers bounds parallel generation; 0 means GOMAXPROCS.
+	// Workers bounds parallel generation and checking; 0 means
+	// GOMAXPROCS.
 	Workers int
 	// Overlay is a kustomize overlay directory built on top of the
 	// rendered workloads (each project directory is a base it may name).
 	Overlay string
 	// Inline is one more project, given as sources rather than files.
 	Inline []load.Source
+	// KubeVersion is the Kubernetes version objects must be valid for
+	// (default: the validation code's); PodSecurity the Pod Security
+	// Standards level they must meet (empty: not checked).
+	KubeVersion string
+	PodSecurity string
 }
 
 // RenderResult is the rendered documents, sorted by namespace/kind/name.
@@ -39,10 +50,21 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// Render loads, checks and generates every workload of opts.Paths.
+// Render loads, generates and validates every workload of opts.Paths.
+// Any object that fails the API server's checks (or the Pod Security
+// level asked for) is refused: the error lists every such finding at the
+// CUE field it comes from, and no document is returned.
 func Render(opts RenderOptions) (*RenderResult, error) {
-	if opts.Paths == nil && opts.Inline == nil {
+	if len(opts.Paths) == 0 && len(opts.Inline) == 0 {
 		opts.Paths = []string{"."}
+	}
+	level := opts.PodSecurity
+	if level == "" {
+		level = validate.PodSecurityPrivileged // no check
+	}
+	v, err := validate.New(validate.Options{KubeVersion: opts.KubeVersion, PodSecurity: level})
+	if err != nil {
+		return nil, &InputError{err}
 	}
 	groups, err := load.FindProjects(opts.Paths)
 	if err != nil {
@@ -51,116 +73,43 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 	if len(opts.Inline) > 0 {
 		groups = append(groups, load.Group{Name: "inline", Sources: opts.Inline})
 	}
-	l, err := load.NewLoader()
+	b, err := build(groups, opts.Workers)
 	if err != nil {
 		return nil, err
 	}
-	var errs diag.List
-	var jobs []job
-	for _, g := range groups {
-		dir := projectDir(g)
-		srcs := g.Sources
-		if srcs == nil {
-			if srcs, err = l.ReadFiles(g.Files); err != nil {
-				return nil, &InputError{err}
-			}
-		}
-		p, err := l.Load(srcs)
-		if err != nil {
-			errs.Append(err)
-			continue
-		}
-		for _, it := range p.Workloads {
-			jobs = append(jobs, job{item: it, project: p, dir: dir})
-		}
-	}
-	docs, gerrs := generate(jobs, opts.Workers)
-	errs = append(errs, gerrs...)
-	if len(errs) == 0 {
-		errs = append(errs, checkDuplicates(docs)...)
-	}
-	if err := errs.Err(); err != nil {
+	if err := b.errs.Err(); err != nil {
 		return nil, &InputError{err}
 	}
-	if opts.Overlay != "" {
-		dirs := make([]string, len(jobs))
-		for i, j := range jobs {
-			dirs[i] = j.dir
-		}
-		if docs, err = buildOverlay(opts.Overlay, docs, dirs); err != nil {
-			return nil, &InputError{err}
-		}
+	docs, err := b.withOverlay(opts.Overlay)
+	if err != nil {
+		return nil, &InputError{err}
 	}
 	render.Sort(docs)
+	checked := make([]*manifest.Document, 0, len(docs))
+	for i := range docs {
+		if md := docs[i].Manifest(); md != nil {
+			checked = append(checked, md)
+		}
+	}
+	fs := check(checked, v.Checkers(), v.Namespace(), opts.Workers, settler{})
+	if err := refusals(fs).Err(); err != nil {
+		return nil, &InputError{err}
+	}
 	return &RenderResult{Documents: docs}, nil
 }
 
-type job struct {
-	item    load.Item
-	project *load.Project
-	// dir is the project's directory ("" for files from several).
-	dir string
-}
-
-// projectDir is the directory of a project: the one named, or the one
-// its files share.
-func projectDir(g load.Group) string {
-	if len(g.Files) == 0 {
-		return ""
-	}
-	dir := filepath.Dir(g.Files[0])
-	for _, f := range g.Files[1:] {
-		if filepath.Dir(f) != dir {
-			return ""
-		}
-	}
-	return dir
-}
-
-// generate builds and marshals every workload, in parallel. Results keep
-// the input order, whatever order the workers finish in.
-func generate(jobs []job, workers int) ([]render.Document, diag.List) {
-	docs := make([]render.Document, len(jobs))
-	errs := make([]error, len(jobs))
-	parallel.For(len(jobs), workers, func(i int) {
-		docs[i], errs[i] = generateOne(jobs[i])
-	})
-	var list diag.List
-	out := docs[:0]
-	for i := range docs {
-		if errs[i] != nil {
-			list.Append(errs[i])
+// refusals are the findings that stop a render: errors, which the API
+// server (or the Pod Security admission asked for) would answer with a
+// rejection. They read as lint prints them.
+func refusals(fs []finding.Finding) diag.List {
+	var out diag.List
+	for _, f := range fs {
+		if f.Severity < finding.Error || f.Suppressed != nil || !validate.IsRule(f.Rule) {
 			continue
 		}
-		out = append(out, docs[i])
+		out = append(out, &diag.Diagnostic{Pos: f.Pos, Msg: fmt.Sprintf("%s: [%s] %s: %s", f.Severity, f.Rule, f.Object, f.Message)})
 	}
-	return out, list
-}
-
-func generateOne(j job) (render.Document, error) {
-	obj, err := generators.Generate(j.item.Workload, j.item.Source, j.project.Profile)
-	if err != nil {
-		return render.Document{}, err
-	}
-	y, err := render.Marshal(obj.Obj)
-	if err != nil {
-		return render.Document{}, j.item.Source.Errorf("", "%v", err)
-	}
-	return render.Document{Object: obj, YAML: y}, nil
-}
-
-func checkDuplicates(docs []render.Document) diag.List {
-	var errs diag.List
-	byKey := map[string]*render.Document{}
-	for i := range docs {
-		d := &docs[i]
-		if prev, ok := byKey[d.Key()]; ok {
-			errs = append(errs, d.Source.Errorf("", "%s %s/%s is also generated by %s at %s", d.Kind(), d.Meta().GetNamespace(), d.Meta().GetName(), prev.Source.Path(""), prev.Source.Pos))
-			continue
-		}
-		byKey[d.Key()] = d
-	}
-	return errs
+	return out
 }
 
 // DefaultProfile returns the built-in platform profile with its defaults.

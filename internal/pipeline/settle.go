@@ -11,7 +11,6 @@ import (
 	"github.com/mljob/mljob/internal/config"
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/manifest"
-	"github.com/mljob/mljob/internal/policy"
 	"github.com/mljob/mljob/internal/rules"
 )
 
@@ -51,21 +50,6 @@ func init() {
 		Remediation: "Fix the policy; mljob policy test runs its tests.",
 		Engine:      "go",
 	})
-}
-
-// policyChecker runs the Rego engine as one more checker.
-type policyChecker struct{ e *policy.Engine }
-
-func (c policyChecker) Check(doc *manifest.Document) []finding.Finding {
-	var obj map[string]any
-	if err := json.Unmarshal(doc.JSON, &obj); err != nil {
-		return nil // not an object: the schema check reports it
-	}
-	fs, err := c.e.Eval(obj, doc.File)
-	if err != nil {
-		return []finding.Finding{{Rule: rulePolicyError, Severity: finding.Error, Message: err.Error()}}
-	}
-	return fs
 }
 
 // settler applies the configuration to one document's findings: disabled

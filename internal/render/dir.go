@@ -11,8 +11,6 @@ import (
 	"syscall"
 
 	"github.com/pmezard/go-difflib/difflib"
-
-	"github.com/mljob/mljob/internal/kustomize"
 )
 
 // DirOptions says what else goes into the output directory.
@@ -30,28 +28,19 @@ func planDir(docs []Document, opts DirOptions) (map[string][]byte, error) {
 		d := &docs[i]
 		name := d.FileName()
 		if name != filepath.Base(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.Contains(name, "..") {
-			return nil, d.errorf("%s name %q cannot be a file name in the output directory", d.Kind(), d.Meta().GetName())
+			return nil, d.Errorf("", "%s name %q cannot be a file name in the output directory", d.Kind(), d.Name())
 		}
 		if prev, ok := owner[name]; ok {
-			return nil, d.errorf("%s %s exists in namespaces %s and %s; render them to separate directories", d.Kind(), d.Meta().GetName(), prev.Meta().GetNamespace(), d.Meta().GetNamespace())
+			return nil, d.Errorf("", "%s %s exists in namespaces %s and %s; render them to separate directories", d.Kind(), d.Name(), prev.Namespace(), d.Namespace())
 		}
 		owner[name] = d
 		files[name] = FileContent(d)
 	}
 	if opts.Kustomization {
 		names := sortedNames(files)
-		files[kustomize.KustomizationFile] = kustomize.Kustomization(names)
+		files[KustomizationFile] = Kustomization(names)
 	}
 	return files, nil
-}
-
-// errorf reports a problem with the document, at its workload when it
-// has one.
-func (d *Document) errorf(format string, args ...any) error {
-	if d.Source != nil {
-		return d.Source.Errorf("", format, args...)
-	}
-	return fmt.Errorf("%s: %s", d.Origin, fmt.Sprintf(format, args...))
 }
 
 // generatedFiles lists the files of dir that mljob wrote earlier: .yaml

@@ -17,6 +17,9 @@ import (
 	"github.com/mljob/mljob/internal/manifest"
 )
 
+// PodSecurityPrivileged is the level that checks nothing.
+const PodSecurityPrivileged = string(psapi.LevelPrivileged)
+
 // PodSecurityLevels are the accepted --pod-security values.
 var PodSecurityLevels = []string{string(psapi.LevelBaseline), string(psapi.LevelRestricted), string(psapi.LevelPrivileged)}
 

@@ -7,29 +7,13 @@ import (
 	"strconv"
 	"strings"
 
-	batchv1 "k8s.io/api/batch/v1"
-	batchv1beta1 "k8s.io/api/batch/v1beta1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	kjson "sigs.k8s.io/json"
 
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/kube"
 	"github.com/mljob/mljob/internal/manifest"
 )
-
-// newVersioned returns an empty object of the document's served type, or
-// nil for versions the validation code has no type for.
-func newVersioned(k schema.GroupVersionKind) runtime.Object {
-	switch k {
-	case batchv1.SchemeGroupVersion.WithKind("Job"):
-		return &batchv1.Job{}
-	case batchv1.SchemeGroupVersion.WithKind("CronJob"):
-		return &batchv1.CronJob{}
-	case batchv1beta1.SchemeGroupVersion.WithKind("CronJob"):
-		return &batchv1beta1.CronJob{}
-	}
-	return nil
-}
 
 // decoded is a document decoded as the API server decodes a request body.
 type decoded struct {
@@ -48,17 +32,32 @@ type decodedKey struct{}
 
 // decode decodes doc into its versioned type, without status, once per
 // document. It returns nil when there is no such type. The object is
-// shared: checks that change it change a DeepCopy.
+// shared: checks that change it change a DeepCopy. A generated document
+// is decoded already.
 func decode(doc *manifest.Document) *decoded {
+	if doc.Typed != nil {
+		return &decoded{obj: doc.Typed, offset: func(o int64) int64 { return o }}
+	}
 	return doc.Memo(decodedKey{}, func() any {
-		obj := newVersioned(gvk(doc))
-		if obj == nil {
+		k := gvk(doc)
+		if kube.New(k) == nil {
 			return (*decoded)(nil)
 		}
 		data, offset := doc.JSONWithout("status")
-		strict, err := kjson.UnmarshalStrict(data, obj)
+		obj, strict, err := kube.Decode(data, k)
 		return &decoded{obj: obj, strict: strict, err: err, offset: offset}
 	}).(*decoded)
+}
+
+// Decoded returns the document decoded into its typed object, or nil when
+// it does not decode (the schema check says why) or mljob has no type for
+// it. The object is shared: do not change it.
+func Decoded(doc *manifest.Document) runtime.Object {
+	d := decode(doc)
+	if d == nil || d.err != nil {
+		return nil
+	}
+	return d.obj
 }
 
 // schemaCheck is the strict decoding the API server does with
@@ -74,7 +73,7 @@ func (schemaCheck) Check(doc *manifest.Document) []finding.Finding {
 	if d == nil {
 		return nil
 	}
-	t := reflect.TypeOf(d.obj).Elem()
+	t := reflect.TypeOf(kube.New(gvk(doc))).Elem()
 	var out []finding.Finding
 	for _, dup := range doc.Duplicates {
 		if len(dup.Path) > 0 && dup.Path[0].Key == "status" && !dup.Path[0].IsIndex {

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/kube"
 	"github.com/mljob/mljob/internal/manifest"
 )
 
@@ -39,6 +40,15 @@ const (
 	RuleKubeVersion   = "kube-version"
 	RulePodSecurity   = "pod-security"
 )
+
+// IsRule reports whether id is the rule of one of these checks.
+func IsRule(id string) bool {
+	switch id {
+	case RuleSchema, RuleAPIValidation, RuleDeprecatedAPI, RuleKubeVersion, RulePodSecurity:
+		return true
+	}
+	return false
+}
 
 // Options configures the checks.
 type Options struct {
@@ -107,16 +117,10 @@ func (v *Validator) Checkers() []Checker { return slices.Clone(v.checkers) }
 
 // IsBatch reports whether doc is a Job or a CronJob of the batch API
 // group, whatever its version: the objects mljob checks.
-func IsBatch(doc *manifest.Document) bool {
-	gv, err := schema.ParseGroupVersion(doc.APIVersion)
-	return err == nil && gv.Group == "batch" && (doc.Kind == "Job" || doc.Kind == "CronJob")
-}
+func IsBatch(doc *manifest.Document) bool { return kube.IsBatch(doc.APIVersion, doc.Kind) }
 
 // gvk returns the document's group, version and kind.
-func gvk(doc *manifest.Document) schema.GroupVersionKind {
-	gv, _ := schema.ParseGroupVersion(doc.APIVersion)
-	return gv.WithKind(doc.Kind)
-}
+func gvk(doc *manifest.Document) schema.GroupVersionKind { return kube.GVK(doc.APIVersion, doc.Kind) }
 
 func newFinding(rule string, sev finding.Severity, path, format string, args ...any) finding.Finding {
 	return finding.Finding{Rule: rule, Severity: sev, Path: path, Message: fmt.Sprintf(format, args...)}

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,50 +19,31 @@ them as workloads of the mljob language. What the language cannot express
 goes into each workload's "overrides", so rendering the result gives objects
 equal to the originals (after the API server's defaults; mljob adds its own
 labels). Import checks that round trip before printing. Other kinds are
-skipped.`,
+skipped. Objects the API server would reject are refused, with file:line.`,
 		Example: `  mljob import k8s/train-job.yaml > workloads/train.cue
   helm template chart/ | mljob import - > workloads/imported.cue`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := pipeline.DefaultProfile()
+			res, err := pipeline.Import(pipeline.ImportOptions{Paths: args, Stdin: cmd.InOrStdin()})
 			if err != nil {
 				return err
 			}
-			var results []*importer.Result
-			var names []string
 			for _, f := range args {
-				var data []byte
 				if f == "-" {
-					data, err = io.ReadAll(cmd.InOrStdin())
-				} else {
-					data, err = os.ReadFile(f)
+					f = pipeline.StdinName
 				}
-				if err != nil {
-					return &pipeline.InputError{Err: fmt.Errorf("read manifests: %w", err)}
+				if n := res.Skipped[f]; n > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: skipped %d objects that are not batch/v1 Jobs or CronJobs\n", f, n)
 				}
-				objs, skipped, err := importer.Read(f, data)
-				if err != nil {
-					return &pipeline.InputError{Err: err}
-				}
-				if skipped > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "%s: skipped %d objects that are not batch/v1 Jobs or CronJobs\n", f, skipped)
-				}
-				for _, o := range objs {
-					r, err := importer.Object(o, p)
-					if err != nil {
-						return &pipeline.InputError{Err: fmt.Errorf("%s: %w", f, err)}
-					}
-					for _, n := range r.Notes {
-						fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", f, n)
-					}
-					results = append(results, r)
-				}
-				names = append(names, f)
 			}
-			if len(results) == 0 {
-				return &pipeline.InputError{Err: fmt.Errorf("no batch/v1 Job or CronJob in %s", strings.Join(names, ", "))}
+			results := make([]*importer.Result, len(res.Objects))
+			for i, o := range res.Objects {
+				for _, n := range o.Result.Notes {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", o.File, n)
+				}
+				results[i] = o.Result
 			}
-			out, err := importer.CUE(results, "Imported by mljob import from "+strings.Join(names, ", ")+".")
+			out, err := importer.CUE(results, "Imported by mljob import from "+strings.Join(args, ", ")+".")
 			if err != nil {
 				return err
 			}
