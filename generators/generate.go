@@ -575,6 +575,10 @@ func (g *gen) recordContainer(c *corev1.Container) {
 	if w.WorkingDir != "" {
 		g.from(cp+"workingDir", "workingDir")
 	}
+	if w.Shm != nil {
+		// What is mounted at /dev/shm, or that nothing is.
+		g.from(cp+"volumeMounts", "shm")
+	}
 	for i, e := range c.Env {
 		if _, ok := w.Env[e.Name]; ok {
 			g.from(fmt.Sprintf("%senv[%d]", cp, i), "env."+e.Name)

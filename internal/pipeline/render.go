@@ -9,6 +9,7 @@ package pipeline
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
@@ -92,8 +93,13 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 		}
 	}
 	fs := check(checked, v.Checkers(), v.Namespace(), opts.Workers, settler{})
-	if err := refusals(fs).Err(); err != nil {
-		return nil, &InputError{err}
+	if list := refusals(fs); len(list) > 0 {
+		if opts.Overlay != "" {
+			for _, d := range list {
+				d.Msg += " (after overlay " + filepath.ToSlash(opts.Overlay) + ")"
+			}
+		}
+		return nil, &InputError{list.Err()}
 	}
 	return &RenderResult{Documents: docs}, nil
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -17,7 +18,17 @@ import (
 type DirOptions struct {
 	// Kustomization adds a kustomization.yaml that lists the files.
 	Kustomization bool
+	// AllowEmpty lets a render of no objects remove every file an earlier
+	// render wrote. Without it, that is refused: an empty result is far
+	// more often a wrong path or a broken checkout than the wish to
+	// delete every workload (which, in a GitOps repository, empties the
+	// cluster on the next sync).
+	AllowEmpty bool
 }
+
+// ErrEmpty is returned when nothing was rendered but the directory holds
+// generated files, and DirOptions.AllowEmpty is not set.
+var ErrEmpty = errors.New("nothing was rendered")
 
 // planDir checks the documents' file names and returns name -> content.
 // Nothing is written: a bad name stops the render before any file changes.
@@ -43,9 +54,12 @@ func planDir(docs []Document, opts DirOptions) (map[string][]byte, error) {
 	return files, nil
 }
 
-// generatedFiles lists the files of dir that mljob wrote earlier: .yaml
-// files that start with GeneratedHeader. Other files are the user's.
-func generatedFiles(dir string) (map[string][]byte, error) {
+// existing reads what dir holds: the files mljob wrote earlier (.yaml
+// files that start with GeneratedHeader), and checks the plan against it.
+// Other files are the user's: one with the name of a planned file is an
+// error, never overwritten. Removing every generated file is refused
+// unless opts.AllowEmpty.
+func existing(dir string, files map[string][]byte, opts DirOptions) (map[string][]byte, error) {
 	entries, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -54,19 +68,46 @@ func generatedFiles(dir string) (map[string][]byte, error) {
 		return nil, err
 	}
 	out := map[string][]byte{}
+	var mine []string
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".yaml") {
+		_, planned := files[e.Name()]
+		if !strings.HasSuffix(e.Name(), ".yaml") && !planned {
+			continue
+		}
+		if !e.Type().IsRegular() {
+			if planned {
+				mine = append(mine, e.Name())
+			}
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
-		if bytes.HasPrefix(b, []byte(GeneratedHeader)) {
+		switch {
+		case bytes.HasPrefix(b, []byte(GeneratedHeader)):
 			out[e.Name()] = b
+		case planned:
+			mine = append(mine, e.Name())
 		}
 	}
+	if len(mine) > 0 {
+		sort.Strings(mine)
+		return nil, fmt.Errorf("%s: %s not written by mljob (no %q header); move or delete it, render will not overwrite it",
+			filepath.ToSlash(dir), namesList(mine), strings.TrimSpace(GeneratedHeader))
+	}
+	if len(files) == 0 && len(out) > 0 && !opts.AllowEmpty {
+		return nil, fmt.Errorf("%w, but %s holds %d files an earlier render wrote; nothing was changed. Check the paths and the working directory, or pass --allow-empty to remove them",
+			ErrEmpty, filepath.ToSlash(dir), len(out))
+	}
 	return out, nil
+}
+
+func namesList(names []string) string {
+	if len(names) == 1 {
+		return names[0] + " is"
+	}
+	return strings.Join(names, ", ") + " are"
 }
 
 // WriteDir writes one file per document into dir and removes the files an
@@ -82,11 +123,11 @@ func WriteDir(dir string, docs []Document, opts DirOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	old, err := existing(dir, files, opts)
+	if err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	old, err := generatedFiles(dir)
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
 
@@ -201,7 +242,7 @@ func CheckDir(dir string, docs []Document, opts DirOptions) (*DirDiff, error) {
 	if err != nil {
 		return nil, err
 	}
-	old, err := generatedFiles(dir)
+	old, err := existing(dir, files, opts)
 	if err != nil {
 		return nil, fmt.Errorf("check output: %w", err)
 	}
@@ -211,7 +252,6 @@ func CheckDir(dir string, docs []Document, opts DirOptions) (*DirDiff, error) {
 		path := filepath.ToSlash(filepath.Join(dir, name))
 		cur, ok := old[name]
 		if !ok {
-			// A hand-written file of that name counts as missing output.
 			d.Missing = append(d.Missing, path)
 			diff.WriteString(unified(path, "", string(files[name])))
 			continue

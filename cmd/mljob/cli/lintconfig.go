@@ -35,15 +35,13 @@ func (lc *lintConfigFlags) apply(cmd *cobra.Command, opts *pipeline.LintOptions,
 	case lc.noConfig:
 	case lc.config != "":
 		cfg, err = config.Load(lc.config)
-	default:
-		wd, werr := os.Getwd()
-		if werr != nil {
-			return werr
+		if err != nil {
+			return &pipeline.InputError{Err: err}
 		}
-		cfg, err = config.Find(wd)
-	}
-	if err != nil {
-		return &pipeline.InputError{Err: err}
+	default:
+		if cfg, err = findConfig(); err != nil {
+			return err
+		}
 	}
 	opts.Config = cfg
 	opts.Only = lc.only
@@ -61,4 +59,18 @@ func (lc *lintConfigFlags) apply(cmd *cobra.Command, opts *pipeline.LintOptions,
 	set("namespace", &opts.Namespace, cfg.Lint.Namespace)
 	set("fail-on", failOn, cfg.Lint.FailOn)
 	return nil
+}
+
+// findConfig finds the configuration in force in the working directory,
+// or nil.
+func findConfig() (*config.Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Find(wd)
+	if err != nil {
+		return nil, &pipeline.InputError{Err: err}
+	}
+	return cfg, nil
 }
