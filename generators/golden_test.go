@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/golden"
 	"github.com/mljob/mljob/internal/pipeline"
 	"github.com/mljob/mljob/internal/render"
@@ -50,4 +51,31 @@ func checkGolden(t *testing.T, dir, overlay, goldenPath string) {
 		}
 		golden.Check(t, goldenPath, got.Bytes(), *update)
 	})
+}
+
+// TestGoldenLints lints every golden case, every example and the golden
+// files themselves with the full rule pack: what mljob writes, mljob must
+// accept, so a golden can never be regenerated into something invalid.
+func TestGoldenLints(t *testing.T) {
+	t.Chdir("..")
+	var paths []string
+	for _, pat := range []string{"testdata/render/*", "examples/*", "testdata/golden/examples/*.yaml", "testdata/golden/overlays/*.yaml"} {
+		m, _ := filepath.Glob(pat)
+		paths = append(paths, m...)
+	}
+	res, err := pipeline.Lint(pipeline.LintOptions{Paths: paths})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Objects < 40 {
+		t.Errorf("only %d objects checked", res.Objects)
+	}
+	for _, e := range res.Errors {
+		t.Errorf("input error: %v", e)
+	}
+	for _, f := range res.Findings {
+		if f.Severity >= finding.Error {
+			t.Errorf("%s: %s [%s] %s: %s", f.Pos, f.Severity, f.Rule, f.Object, f.Message)
+		}
+	}
 }
