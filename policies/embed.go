@@ -11,3 +11,11 @@ import "embed"
 //
 //go:embed *.rego lib/*.rego
 var FS embed.FS
+
+// Catalogue is the metadata and default parameters of the pack's rules, as
+// `mljob rules --format json` writes them: what lists and checks rule ids
+// without compiling Rego. It is generated from the pack; a test in
+// internal/policy fails when it is stale (-update rewrites it).
+//
+//go:embed catalogue.json
+var Catalogue []byte

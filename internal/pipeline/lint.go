@@ -83,6 +83,9 @@ type LintResult struct {
 	// that does not parse, CUE that does not evaluate); everything else
 	// was still checked.
 	Errors diag.List
+	// Rules are the rules of the run: the built-in catalogue and the
+	// user's policies.
+	Rules *rules.Set
 }
 
 // Lint reads every input, renders CUE workloads, and checks every Job and
@@ -100,26 +103,28 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	if len(opts.Only) > 0 && !needsPolicies(opts.Only) {
 		opts.NoPolicies = true // spare compiling the Rego rules
 	}
+	set := rules.Builtin()
 	if !opts.NoPolicies {
 		engine, err := loadPolicies(opts)
 		if err != nil {
 			return nil, err
 		}
 		checkers = append(checkers, policyChecker{engine})
+		set = engine.RuleSet()
 	}
 	for _, id := range opts.Only {
-		if _, ok := rules.Get(id); !ok {
+		if !set.Has(id) {
 			return nil, &InputError{fmt.Errorf("--only: unknown rule %q (mljob rules lists them)", id)}
 		}
 	}
-	st := settler{cfg: opts.Config, now: opts.Now, only: opts.Only}
+	st := settler{cfg: opts.Config, now: opts.Now, only: opts.Only, rules: set}
 	if st.now.IsZero() {
 		st.now = time.Now()
 	}
 	if len(opts.Paths) == 0 && len(opts.Manifests) == 0 {
 		opts.Paths = []string{"."}
 	}
-	res := &LintResult{}
+	res := &LintResult{Rules: set}
 	in := collect(opts, &res.Errors)
 	var docs []*manifest.Document
 	for _, m := range in.manifests {
@@ -169,7 +174,7 @@ func Lint(opts LintOptions) (*LintResult, error) {
 // may be, Rego rules).
 func needsPolicies(ids []string) bool {
 	for _, id := range ids {
-		if m, ok := rules.Get(id); !ok || m.Engine != "go" {
+		if !rules.IsGo(id) {
 			return true
 		}
 	}
@@ -185,20 +190,19 @@ func loadPolicies(opts LintOptions) (*policy.Engine, error) {
 		popts.Params = c.Params()
 		popts.Disabled = c.Disabled()
 	}
-	known := func(id string) bool { _, ok := rules.Get(id); return ok }
 	e, err := policy.Load(popts)
 	if err != nil {
 		// An unknown rule id in the configuration fails the load too; say
 		// where it is written.
-		if c := opts.Config; c != nil {
-			if cerr := c.CheckRules(known); cerr != nil {
+		if c := opts.Config; c != nil && strings.Contains(err.Error(), "unknown rule") {
+			if cerr := c.CheckRules(rules.Builtin().Has); cerr != nil {
 				return nil, &InputError{cerr}
 			}
 		}
 		return nil, &InputError{err}
 	}
 	if c := opts.Config; c != nil {
-		if err := c.CheckRules(known); err != nil {
+		if err := c.CheckRules(e.RuleSet().Has); err != nil {
 			return nil, &InputError{err}
 		}
 	}

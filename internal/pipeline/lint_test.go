@@ -191,3 +191,51 @@ func TestLintBadOptions(t *testing.T) {
 		t.Error("kube-version 1.99 accepted")
 	}
 }
+
+// TestRuleSetPerRun: a run's rules are the built-in catalogue plus the
+// user policies it loaded; loading a policy changes nothing for the next
+// run, and --only knows the user's rules only in the run that loads them.
+func TestRuleSetPerRun(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "policy/team.rego", `# METADATA
+# scope: package
+# title: Jobs name their team
+# description: Every Job has a team label.
+# custom:
+#   id: acme-team-label
+#   severity: warning
+#   remediation: Add labels.team.
+package mljob.rules.acme_team_label
+
+violation contains {"msg": "no team", "path": "metadata.labels"} if not input.object.metadata.labels.team
+`)
+	job := write(t, dir, "job.yaml", validJob)
+	with, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{job}, Policies: []string{filepath.Join(dir, "policy")}, Only: []string{"acme-team-label"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !with.Rules.Has("acme-team-label") || len(with.Findings) != 1 {
+		t.Errorf("with the policy: rule known %v, %d findings", with.Rules.Has("acme-team-label"), len(with.Findings))
+	}
+	without, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{job}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if without.Rules.Has("acme-team-label") {
+		t.Error("a run without the policy knows its rule")
+	}
+	if _, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{job}, Only: []string{"acme-team-label"}}); err == nil || !strings.Contains(err.Error(), `unknown rule "acme-team-label"`) {
+		t.Errorf("--only a rule of no loaded policy: %v", err)
+	}
+	// SARIF lists the run's rules.
+	var buf bytes.Buffer
+	f, _ := report.Get("sarif")
+	rep := report.New(with.Findings, with.Objects, with.Skipped)
+	rep.Rules = with.Rules
+	if err := f.Write(&buf, rep, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"id": "acme-team-label"`) {
+		t.Error("SARIF does not describe the user's rule")
+	}
+}

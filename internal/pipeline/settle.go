@@ -20,37 +20,10 @@ const WaiveAnnotation = "mljob.dev/waive."
 
 // Rules of the waiver machinery itself.
 const (
-	ruleWaiverExpired = "waiver-expired"
-	ruleInvalidWaiver = "invalid-waiver"
-	rulePolicyError   = "policy-error"
+	ruleWaiverExpired = rules.WaiverExpired
+	ruleInvalidWaiver = rules.InvalidWaiver
+	rulePolicyError   = rules.PolicyError
 )
-
-func init() {
-	rules.Register(rules.Meta{
-		ID:          ruleWaiverExpired,
-		Title:       "Waivers in the configuration have not expired",
-		Severity:    finding.Error,
-		Description: "A waiver in .mljob.yaml whose expires date has passed no longer suppresses anything and is itself an error, so exceptions are revisited instead of living forever.",
-		Remediation: "Fix what the waiver excused and delete the waiver, or extend its expires date with a reason that still holds.",
-		Engine:      "go",
-	})
-	rules.Register(rules.Meta{
-		ID:          ruleInvalidWaiver,
-		Title:       "Inline waivers name a rule and give a reason",
-		Severity:    finding.Error,
-		Description: "An annotation mljob.dev/waive.RULE on a Job or CronJob waives RULE's findings on that object. It must name a known rule and its value must say why; otherwise it waives nothing.",
-		Remediation: "Write the reason as the annotation's value, e.g. mljob.dev/waive.image-tag: \"vendor image, pinned by digest upstream\", and check the rule id with mljob rules.",
-		Engine:      "go",
-	})
-	rules.Register(rules.Meta{
-		ID:          rulePolicyError,
-		Title:       "Policies evaluate without errors",
-		Severity:    finding.Error,
-		Description: "A Rego policy failed while evaluating an object (for example a rule that produced conflicting values), so its verdict on that object is unknown.",
-		Remediation: "Fix the policy; mljob policy test runs its tests.",
-		Engine:      "go",
-	})
-}
 
 // settler applies the configuration to one document's findings: disabled
 // rules, severities and waivers.
@@ -58,6 +31,9 @@ type settler struct {
 	cfg  *config.Config // nil: no configuration
 	now  time.Time
 	only []string
+	// rules are the run's rules, which inline waivers may name (nil: the
+	// built-in ones).
+	rules *rules.Set
 }
 
 func (s settler) settle(doc *manifest.Document, fs []finding.Finding) []finding.Finding {
@@ -117,7 +93,11 @@ func (s settler) inlineWaivers(doc *manifest.Document) (map[string]*finding.Supp
 		reason := strings.TrimSpace(meta.Metadata.Annotations[k])
 		path := fmt.Sprintf("metadata.annotations[%s]", k)
 		pos := doc.PosOf(path)
-		switch _, known := rules.Get(rule); {
+		known := rules.Builtin().Has(rule)
+		if s.rules != nil {
+			known = s.rules.Has(rule)
+		}
+		switch {
 		case !known:
 			bad = append(bad, finding.Finding{Rule: ruleInvalidWaiver, Severity: finding.Error, Path: path,
 				Message: fmt.Sprintf("annotation %s waives unknown rule %q", k, rule)})

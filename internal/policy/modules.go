@@ -45,9 +45,9 @@ type rulePackage struct {
 
 func (p *rulePackage) ref() string { return "data.mljob.rules." + p.name }
 
-// builtins parses the embedded pack once: built-in rules are registered at
-// start-up and every Load and Test reuses the parsed modules (the compiler
-// copies them).
+// builtins parses the embedded pack once: every Load and Test reuses the
+// parsed modules (the compiler copies them). Listing rules needs no
+// parsing: rules.Builtin reads the pack's generated catalogue.
 var builtins = sync.OnceValues(func() (*moduleSet, error) {
 	srcs, err := embeddedSources(false)
 	if err != nil {
@@ -59,17 +59,6 @@ var builtins = sync.OnceValues(func() (*moduleSet, error) {
 	}
 	return set, nil
 })
-
-func init() {
-	set, err := builtins()
-	if err != nil {
-		// The pack is part of the binary; its tests catch this first.
-		panic(fmt.Sprintf("policy: built-in rules: %v", err))
-	}
-	for _, name := range set.ruleNames() {
-		rules.Register(set.rules[name].meta)
-	}
-}
 
 // source is one .rego file.
 type source struct {

@@ -5,8 +5,8 @@
 // A rule is a Rego package mljob.rules.NAME with a package-scoped
 // # METADATA block (title, description, custom.id, custom.severity,
 // custom.remediation), an optional default_params object, and a
-// `violation` set of {"msg": string, "path": string}. Built-in rules are
-// registered in internal/rules at start-up, a user's when they are loaded.
+// `violation` set of {"msg": string, "path": string}. The rules a load
+// knows (Engine.RuleSet) are the built-in catalogue and the user's.
 package policy
 
 import (
@@ -42,6 +42,9 @@ type Engine struct {
 	rules []*rule // enabled, sorted by id
 	byID  map[string]*rule
 	store storage.Store
+	// set is every rule a run with this engine knows: the built-in
+	// catalogue and the user's rules.
+	set *rules.Set
 }
 
 type rule struct {
@@ -98,13 +101,24 @@ func Load(opts Options) (*Engine, error) {
 	if err := e.configure(opts); err != nil {
 		return nil, err
 	}
-	// Built-in rules were registered at start-up.
+	var user []rules.Doc
+	var errs diag.List
 	for _, name := range set.ruleNames() {
-		if p := set.rules[name]; !p.builtin {
-			if err := register(p); err != nil {
-				return nil, err
-			}
+		p := set.rules[name]
+		if p.builtin {
+			continue
 		}
+		if rules.Builtin().Has(p.meta.ID) {
+			errs = append(errs, diag.Errorf(p.pos, "", "rule id %q is already used by a built-in rule", p.meta.ID))
+			continue
+		}
+		user = append(user, rules.Doc{Meta: p.meta, Params: e.byID[p.meta.ID].defaults})
+	}
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	if e.set, err = rules.Builtin().With(user...); err != nil {
+		return nil, err
 	}
 	for _, r := range e.byID {
 		if r.enabled {
@@ -159,7 +173,7 @@ func (e *Engine) configure(opts Options) error {
 		if _, ok := e.byID[id]; ok {
 			return true
 		}
-		if _, ok := rules.Get(id); !ok {
+		if !rules.Builtin().Has(id) {
 			errs = append(errs, diag.Errorf(diag.Pos{}, "", "unknown rule %q", id))
 		}
 		return false
@@ -237,18 +251,9 @@ func merge(base, over map[string]any) map[string]any {
 	return out
 }
 
-// register adds a user rule to the registry. Loading the same policies
-// again is fine; an id that another rule has is not.
-func register(p *rulePackage) error {
-	if old, ok := rules.Get(p.meta.ID); ok {
-		if old == p.meta {
-			return nil
-		}
-		return diag.List{diag.Errorf(p.pos, "", "rule id %q is already used by another rule", p.meta.ID)}
-	}
-	rules.Register(p.meta)
-	return nil
-}
+// RuleSet returns every rule a run with this engine knows: the built-in
+// catalogue (Go and Rego rules, enabled or not) and the user's rules.
+func (e *Engine) RuleSet() *rules.Set { return e.set }
 
 // Rules returns the metadata of the rules the engine evaluates, by id.
 func (e *Engine) Rules() []rules.Meta {

@@ -176,9 +176,6 @@ func TestParamsAndDisabled(t *testing.T) {
 }
 
 func TestParamErrors(t *testing.T) {
-	if _, ok := rules.Get("test-go-rule"); !ok {
-		rules.Register(rules.Meta{ID: "test-go-rule", Title: "t", Severity: finding.Info, Description: "d", Remediation: "r", Engine: "go"})
-	}
 	for _, tc := range []struct {
 		opts Options
 		want string
@@ -196,7 +193,7 @@ func TestParamErrors(t *testing.T) {
 		}
 	}
 	// Go rules' parameters are for the Go rules.
-	if _, err := Load(Options{Params: map[string]map[string]any{"test-go-rule": {"x": 1}}, Disabled: []string{"test-go-rule"}}); err != nil {
+	if _, err := Load(Options{Params: map[string]map[string]any{"api-validation": {"x": 1}}, Disabled: []string{"pod-security"}}); err != nil {
 		t.Error(err)
 	}
 }
@@ -250,9 +247,12 @@ func TestUserPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, ok := rules.Get("acme-team-label")
+	m, ok := e.RuleSet().Get("acme-team-label")
 	if !ok || m.Engine != "rego" || m.Severity != finding.Warning || m.Remediation != "Add labels.team to the workload." {
-		t.Fatalf("registered %+v", m)
+		t.Fatalf("the run's rules have %+v", m)
+	}
+	if rules.Builtin().Has("acme-team-label") {
+		t.Error("loading a user policy changed the built-in catalogue")
 	}
 	got, err := e.Eval(object(t, `{"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "train"}, "spec": {"backoffLimit": 1, "ttlSecondsAfterFinished": 1}}`), "out/train.yaml")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mljob/mljob/internal/golden"
 	"github.com/mljob/mljob/internal/rules"
 )
 
@@ -53,4 +54,21 @@ func TestREADME(t *testing.T) {
 		return
 	}
 	t.Errorf("%s is stale; run go test ./internal/policy -run TestREADME -update", readme)
+}
+
+// TestCatalogue: policies/catalogue.json, which lists and checks rule ids
+// without compiling Rego, is what compiling the pack gives; -update
+// rewrites it.
+func TestCatalogue(t *testing.T) {
+	const path = "../../policies/catalogue.json"
+	e, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := rules.GetCatalogueFormat("json")
+	var got bytes.Buffer
+	if err := f.Write(&got, e.Docs()); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, path, got.Bytes(), *update)
 }

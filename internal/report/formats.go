@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/mljob/mljob/internal/finding"
-	"github.com/mljob/mljob/internal/rules"
 )
 
 // The built-in formats, in one place; each is written in its own file.
@@ -72,13 +71,6 @@ func about(f finding.Finding) string {
 		return f.Object.String() + ": " + f.Message
 	}
 	return f.Message
-}
-
-// remediation is how to fix a finding of rule, from the registry ("" for
-// a rule that is not registered), on one line.
-func remediation(rule string) string {
-	m, _ := rules.Get(rule)
-	return unwrap(m.Remediation)
 }
 
 // unwrap undoes the hard line breaks of rule documentation (Rego METADATA

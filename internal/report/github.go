@@ -40,7 +40,7 @@ func writeGitHub(w io.Writer, r *Report, _ Options) error {
 		}
 		props = append(props, "title="+githubProperty("["+f.Rule+"]"))
 		msg := about(f)
-		if fix := remediation(f.Rule); fix != "" {
+		if fix := r.remediation(f.Rule); fix != "" {
 			msg += "\nfix: " + fix
 		}
 		fmt.Fprintf(bw, "::%s %s::%s\n", githubCommand[f.Severity], strings.Join(props, ","), githubData(msg))

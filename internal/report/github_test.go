@@ -11,10 +11,16 @@ import (
 	"github.com/mljob/mljob/internal/rules"
 )
 
-func init() {
-	// Documented as Rego METADATA is: hard-wrapped, in paragraphs.
-	rules.Register(rules.Meta{ID: "wrapped-doc", Title: "Wrapped", Severity: finding.Warning, Engine: "rego",
-		Description: "One\nparagraph.\n\nTwo.", Remediation: "Set the\nfield.\n\nOr remove it."})
+// withWrappedDoc is the built-in rules and a user rule documented as Rego
+// METADATA is: hard-wrapped, in paragraphs.
+func withWrappedDoc(t *testing.T) *rules.Set {
+	t.Helper()
+	set, err := rules.Builtin().With(rules.Doc{Meta: rules.Meta{ID: "wrapped-doc", Title: "Wrapped", Severity: finding.Warning, Engine: "rego",
+		Description: "One\nparagraph.\n\nTwo.", Remediation: "Set the\nfield.\n\nOr remove it."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
 
 func TestGitHub(t *testing.T) {
@@ -29,14 +35,15 @@ func TestGitHub(t *testing.T) {
 		{Rule: "team-label", Severity: finding.Error, Message: "waived", Pos: diag.Pos{File: "c.yaml", Line: 1},
 			Suppressed: &finding.Suppression{Kind: "inline", Reason: "accepted"}},
 	}, 3, 0)
+	r.Rules = withWrappedDoc(t)
 	if err := f.Write(&buf, r, report.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		// Properties escape : and , too; the message escapes % and line
-		// breaks only. The fix comes from the rule registry.
+		// breaks only. The fix comes from the run's rules.
 		"::error file=dir%2Cx/a%3Ab%25.yaml,line=7,col=5,title=[api-validation]::Job ml/train: 100%25 wrong,%0D%0Asee: below%0Afix: Change the field the message names as it says; the message is the one `kubectl apply` would print.",
-		// An unregistered rule has no fix line.
+		// A rule the run does not know has no fix line.
 		"::warning file=b.yaml,title=[team-label]::no line",
 		// The fix is unwrapped; its paragraphs stay apart.
 		"::warning file=b.yaml,line=2,title=[wrapped-doc]::wrapped%0Afix: Set the field.%0A%0AOr remove it.",

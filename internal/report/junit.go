@@ -81,10 +81,10 @@ func writeJUnit(w io.Writer, r *Report, _ Options) error {
 			c.Skipped = &junitSkipped{Message: "waived: " + f.Suppressed.Reason}
 			s.Skipped++
 		case f.Severity >= finding.Warning:
-			c.Failure = &junitFailure{Message: about(f), Type: f.Severity.String(), Text: junitDetail(f)}
+			c.Failure = &junitFailure{Message: about(f), Type: f.Severity.String(), Text: junitDetail(r, f)}
 			s.Failures++
 		default:
-			c.SystemOut = junitDetail(f)
+			c.SystemOut = junitDetail(r, f)
 		}
 		s.Cases = append(s.Cases, c)
 		s.Tests++
@@ -122,10 +122,10 @@ func junitName(f finding.Finding) string {
 
 // junitDetail is the body of a failure: the finding as the text format
 // prints it, and how to fix it.
-func junitDetail(f finding.Finding) string {
+func junitDetail(r *Report, f finding.Finding) string {
 	var b strings.Builder
 	b.WriteString(findingLine(f, noPaint))
-	if fix := remediation(f.Rule); fix != "" {
+	if fix := r.remediation(f.Rule); fix != "" {
 		b.WriteString("\nfix: " + fix)
 	}
 	return b.String()

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/rules"
 )
 
 // Summary counts what a lint run saw.
@@ -33,6 +34,24 @@ type Report struct {
 	// Skipped counts the objects that are not Jobs or CronJobs. It is not
 	// part of the JSON schema.
 	Skipped int `json:"-"`
+	// Rules are the rules of the run (its user policies included), which
+	// formats describe; nil means the built-in ones.
+	Rules *rules.Set `json:"-"`
+}
+
+// ruleSet is the report's rules.
+func (r *Report) ruleSet() *rules.Set {
+	if r.Rules != nil {
+		return r.Rules
+	}
+	return rules.Builtin()
+}
+
+// remediation is how to fix a finding of rule ("" for a rule the run does
+// not know), on one line.
+func (r *Report) remediation(rule string) string {
+	m, _ := r.ruleSet().Get(rule)
+	return unwrap(m.Remediation)
 }
 
 // New builds a report of sorted findings over objects checked and skipped.

@@ -148,7 +148,7 @@ var sarifSuppressionKind = map[string]string{"config": "external", "inline": "in
 // rule metadata to change only with the tool; results point at them by
 // id and index.
 func writeSARIF(w io.Writer, r *Report, opts Options) error {
-	descs, index := sarifRules(r.Findings)
+	descs, index := sarifRules(r.ruleSet(), r.Findings)
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
 			Name:           "mljob",
@@ -167,11 +167,11 @@ func writeSARIF(w io.Writer, r *Report, opts Options) error {
 	return enc.Encode(sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}})
 }
 
-// sarifRules describes every registered rule, sorted by id, and any rule
-// a finding names that is not registered (which would be a bug, but the
-// report must still point every result at a rule).
-func sarifRules(fs []finding.Finding) ([]sarifRule, map[string]int) {
-	all := rules.All()
+// sarifRules describes every rule of the run, sorted by id, and any rule
+// a finding names that the run does not know (which would be a bug, but
+// the report must still point every result at a rule).
+func sarifRules(set *rules.Set, fs []finding.Finding) ([]sarifRule, map[string]int) {
+	all := set.All()
 	known := map[string]bool{}
 	for _, m := range all {
 		known[m.ID] = true

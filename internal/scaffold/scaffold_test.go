@@ -127,7 +127,7 @@ func TestConfig(t *testing.T) {
 	if _, err := policy.Load(policy.Options{Params: cfg.Params(), Disabled: cfg.Disabled()}); err != nil {
 		t.Errorf("rule settings of the example: %v", err)
 	}
-	if err := cfg.CheckRules(func(id string) bool { _, ok := rules.Get(id); return ok }); err != nil {
+	if err := cfg.CheckRules(rules.Builtin().Has); err != nil {
 		t.Errorf("rule ids of the example: %v", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/kube"
 	"github.com/mljob/mljob/internal/manifest"
+	"github.com/mljob/mljob/internal/rules"
 )
 
 // Checker checks one document.
@@ -34,11 +35,11 @@ func (f CheckerFunc) Check(doc *manifest.Document) []finding.Finding { return f(
 
 // Rule ids.
 const (
-	RuleSchema        = "schema"
-	RuleAPIValidation = "api-validation"
-	RuleDeprecatedAPI = "deprecated-api"
-	RuleKubeVersion   = "kube-version"
-	RulePodSecurity   = "pod-security"
+	RuleSchema        = rules.Schema
+	RuleAPIValidation = rules.APIValidation
+	RuleDeprecatedAPI = rules.DeprecatedAPI
+	RuleKubeVersion   = rules.KubeVersion
+	RulePodSecurity   = rules.PodSecurity
 )
 
 // IsRule reports whether id is the rule of one of these checks.

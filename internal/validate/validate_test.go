@@ -460,7 +460,7 @@ func TestOptions(t *testing.T) {
 // TestRulesRegistered checks that every rule has its metadata.
 func TestRulesRegistered(t *testing.T) {
 	for _, id := range []string{validate.RuleSchema, validate.RuleAPIValidation, validate.RuleDeprecatedAPI, validate.RuleKubeVersion, validate.RulePodSecurity} {
-		m, ok := rules.Get(id)
+		m, ok := rules.Builtin().Get(id)
 		if !ok {
 			t.Errorf("rule %s not registered", id)
 			continue

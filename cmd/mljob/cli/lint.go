@@ -60,6 +60,7 @@ an input could not be used (the others are still checked and reported).`,
 				fmt.Fprintln(cmd.ErrOrStderr(), e)
 			}
 			rep := report.New(res.Findings, res.Objects, res.Skipped)
+			rep.Rules = res.Rules
 			if err := f.Write(cmd.OutOrStdout(), rep, out.options(cmd)); err != nil {
 				return err
 			}
