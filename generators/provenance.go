@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/mljob/mljob/internal/kube"
 )
 
 // Provenance maps field paths of a generated object, written as Kubernetes
@@ -82,7 +84,7 @@ func (p Provenance) walkPatch(patch, merged any, t reflect.Type, path, field, ke
 			if strings.HasPrefix(k, "$") {
 				continue // patch directives
 			}
-			sub, ft, mk := childPath(t, path, k)
+			sub, ft, mk := kube.ChildPath(t, path, k)
 			p.walkPatch(v, mm[k], ft, sub, field+"."+k, mk)
 		}
 		return
@@ -115,55 +117,6 @@ func (p Provenance) walkPatch(patch, merged any, t reflect.Type, path, field, ke
 		}
 	}
 	p.set(path, field)
-}
-
-// childPath is the path of key below path in a value of type t (a struct
-// field as .key, a map key as [key]), the type of that value, and its
-// strategic merge key when it is a list that merges by key.
-func childPath(t reflect.Type, path, key string) (string, reflect.Type, string) {
-	if t != nil && t.Kind() == reflect.Map {
-		return path + "[" + key + "]", t.Elem(), ""
-	}
-	var ft reflect.Type
-	mk := ""
-	if t != nil && t.Kind() == reflect.Struct {
-		if f, ok := jsonField(t, key); ok {
-			ft = f.Type
-			if strings.Contains(f.Tag.Get("patchStrategy"), "merge") {
-				mk = f.Tag.Get("patchMergeKey")
-			}
-		}
-	}
-	if path == "" {
-		return key, ft, mk
-	}
-	return path + "." + key, ft, mk
-}
-
-func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == "-" {
-			continue
-		}
-		if tag == "" && (f.Anonymous || strings.Contains(opts, "inline")) {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				if r, ok := jsonField(ft, name); ok {
-					return r, true
-				}
-			}
-			continue
-		}
-		if tag == name {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
 }
 
 func indexOf(list []any, key string, v any) int {

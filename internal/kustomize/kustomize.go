@@ -6,15 +6,85 @@ package kustomize
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mljob/mljob/internal/diag"
 )
+
+// File returns the kustomization file of dir as kustomize finds it
+// (kustomization.yaml, kustomization.yml or Kustomization), or dir when
+// there is none.
+func File(dir string) string {
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		p := filepath.Join(dir, n)
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			return filepath.ToSlash(p)
+		}
+	}
+	return filepath.ToSlash(dir)
+}
+
+// Blame says which line of a kustomization file most likely set a field
+// of an object the overlay built, from the field's path: namePrefix for
+// names, namespace, images for container images, labels, annotations,
+// and otherwise the patches.
+type Blame struct {
+	file  string
+	lines map[string]int // top-level key -> line
+}
+
+// NewBlame reads the top-level keys of the kustomization file.
+func NewBlame(file string) *Blame {
+	b := &Blame{file: file, lines: map[string]int{}}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return b
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return b
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		b.lines[m.Content[i].Value] = m.Content[i].Line
+	}
+	return b
+}
+
+// Pos returns the file and the line of the key most likely to have set
+// the value at path.
+func (b *Blame) Pos(path string) diag.Pos {
+	var keys []string
+	switch {
+	case path == "metadata.name":
+		keys = []string{"namePrefix", "nameSuffix"}
+	case strings.HasSuffix(path, "metadata.namespace"):
+		keys = []string{"namespace"}
+	case strings.HasSuffix(path, ".image"):
+		keys = []string{"images"}
+	case strings.Contains(path, "labels"), strings.Contains(path, "selector"):
+		keys = []string{"labels", "commonLabels"}
+	case strings.Contains(path, "annotations"):
+		keys = []string{"commonAnnotations"}
+	}
+	keys = append(keys, "patches", "patchesStrategicMerge", "patchesJson6902", "replacements", "transformers")
+	for _, k := range keys {
+		if l, ok := b.lines[k]; ok {
+			return diag.Pos{File: b.file, Line: l, Column: 1}
+		}
+	}
+	return diag.Pos{File: b.file}
+}
 
 // Base is a directory whose content mljob supplies: the rendered files
 // and a kustomization listing them. On disk the directory holds the .cue

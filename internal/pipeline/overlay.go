@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
 
 	"sigs.k8s.io/yaml"
 
@@ -46,10 +48,12 @@ func buildOverlay(overlay string, docs []render.Document, dirs []string) ([]rend
 	if err != nil {
 		return nil, err
 	}
+	file := kustomize.File(overlay)
+	blame := kustomize.NewBlame(file)
 	out := make([]render.Document, 0, len(res))
 	var errs diag.List
 	for _, r := range res {
-		d, err := overlayDocument(overlay, r, byOrig)
+		d, err := overlayDocument(overlay, file, blame, r, byOrig)
 		if err != nil {
 			errs.Append(err)
 			continue
@@ -66,9 +70,9 @@ func buildOverlay(overlay string, docs []render.Document, dirs []string) ([]rend
 // document: typed for the kinds mljob checks, decoded strictly (a patch
 // that adds an unknown field is refused), and passed through as YAML for
 // the others.
-func overlayDocument(overlay string, r kustomize.Resource, byOrig map[string]*render.Document) (render.Document, error) {
+func overlayDocument(overlay, file string, blame *kustomize.Blame, r kustomize.Resource, byOrig map[string]*render.Document) (render.Document, error) {
 	name := filepath.ToSlash(overlay)
-	d := render.Document{YAML: r.YAML, Overlay: name}
+	d := render.Document{YAML: r.YAML, Overlay: file, OverlayPos: blame.Pos}
 	d.Head.APIVersion, d.Head.Kind = r.APIVersion, r.Kind
 	d.Head.Metadata.Name, d.Head.Metadata.Namespace = r.Name, r.Namespace
 
@@ -84,7 +88,8 @@ func overlayDocument(overlay string, r kustomize.Resource, byOrig map[string]*re
 	if yaml.Unmarshal(r.YAML, &labels) == nil && labels.Metadata.Labels[generators.LabelName] != "" {
 		orig = labels.Metadata.Labels[generators.LabelName]
 	}
-	if base, ok := byOrig[r.Kind+"/"+orig]; ok {
+	base, ok := byOrig[r.Kind+"/"+orig]
+	if ok {
 		d.Source, d.Fields = base.Source, base.Fields
 		d.Origin = fmt.Sprintf("%s over %s (%s)", name, base.Source.Pos, base.Source.Path(""))
 	} else {
@@ -109,5 +114,16 @@ func overlayDocument(overlay string, r kustomize.Resource, byOrig map[string]*re
 		return render.Document{}, d.Errorf("", "%s %s from overlay %s: %v", r.Kind, r.Name, name, err)
 	}
 	d.JSON, d.YAML = enc.JSON, enc.YAML
+	if base != nil {
+		// What the overlay set or changed is the overlay's; the rest
+		// still comes from the workload's fields.
+		var before, after any
+		if json.Unmarshal(base.JSON, &before) == nil && json.Unmarshal(d.JSON, &after) == nil {
+			d.Overlaid = map[string]bool{}
+			for _, p := range kube.ChangedPaths(before, after, reflect.TypeOf(obj)) {
+				d.Overlaid[p] = true
+			}
+		}
+	}
 	return d, nil
 }

@@ -53,18 +53,35 @@ type Document struct {
 	// Origin, when set, replaces the workload position in the document's
 	// "# Source:" comment.
 	Origin string
-	// Overlay is the kustomize overlay the object went through, if any.
-	Overlay string
+	// Overlay is the kustomization file of the overlay the object went
+	// through, if any; Overlaid are the paths of the values the overlay
+	// set or changed, and OverlayPos where in that file a path was most
+	// likely set.
+	Overlay    string
+	Overlaid   map[string]bool
+	OverlayPos func(path string) diag.Pos
 }
 
 // PosOf returns where the field at path was written: the line of the
-// workload field it came from, or, for objects an overlay made, the
-// overlay.
+// workload field it came from or, for values an overlay set and objects
+// it made, the overlay.
 func (d *Document) PosOf(path string) diag.Pos {
 	if d.Source == nil {
-		return diag.Pos{File: d.Overlay}
+		return d.overlayPos(path)
+	}
+	for q := path; q != ""; q = generators.ParentPath(q) {
+		if d.Overlaid[q] {
+			return d.overlayPos(q)
+		}
 	}
 	return d.Object.PosOf(path)
+}
+
+func (d *Document) overlayPos(path string) diag.Pos {
+	if d.OverlayPos != nil {
+		return d.OverlayPos(path)
+	}
+	return diag.Pos{File: d.Overlay}
 }
 
 // Manifest is the document as the checks see it: the typed object with
@@ -80,6 +97,9 @@ func (d *Document) Manifest() *manifest.Document {
 // Errorf reports a problem with the field at path of the object, where
 // that field was written.
 func (d *Document) Errorf(path, format string, args ...any) *diag.Diagnostic {
+	if pos := d.PosOf(path); d.Overlay != "" && pos.File == d.Overlay {
+		return diag.Errorf(pos, "", format, args...)
+	}
 	if d.Source != nil {
 		if f, ok := d.Fields.Field(path); ok {
 			return d.Source.Errorf(f, format, args...)

@@ -143,44 +143,17 @@ func typedPath(t reflect.Type, segs []manifest.Segment) string {
 			}
 			b.WriteString(s.Key)
 			if t != nil && t.Kind() == reflect.Struct {
-				t = fieldType(t, s.Key)
+				f, ok := kube.JSONField(t, s.Key)
+				t = f.Type
+				if !ok {
+					t = nil
+				}
 			} else {
 				t = nil
 			}
 		}
 	}
 	return b.String()
-}
-
-// fieldType is the type of the struct field with JSON name, looking into
-// inlined structs; nil if there is none.
-func fieldType(t reflect.Type, name string) reflect.Type {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == "-" {
-			continue
-		}
-		if tag == "" && (f.Anonymous || strings.Contains(opts, "inline")) {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				if r := fieldType(ft, name); r != nil {
-					return r
-				}
-			}
-			continue
-		}
-		if tag == "" {
-			tag = f.Name
-		}
-		if tag == name {
-			return f.Type
-		}
-	}
-	return nil
 }
 
 // jsonPath renders a path as the API server's strict decoding errors do:
