@@ -12,11 +12,11 @@ import (
 	"strings"
 	"sync"
 
+	yaml "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
-	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mljob/mljob/internal/diag"
 )
