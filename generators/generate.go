@@ -345,7 +345,9 @@ func (g *gen) jobSpec(labels map[string]string, jobMeta *metav1.ObjectMeta) batc
 		spec.BackoffLimit = ptr.To(g.p.Retries)
 	}
 	if d, field := pick(w.Timeout, "timeout", g.p.Timeout); d != "" {
-		if s, ok := g.seconds(field, d); ok {
+		if s, ok := g.seconds(field, d); ok && s == 0 {
+			g.errorf(field, "a timeout of %s would fail the Job as soon as it starts; leave timeout out for none", d)
+		} else if ok {
 			spec.ActiveDeadlineSeconds = &s
 			g.fromField(js+"activeDeadlineSeconds", field)
 		}
