@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 )
@@ -28,5 +29,34 @@ func TestForVisitsEachIndexOnce(t *testing.T) {
 		if tc.workers > 0 && int(peak) > tc.workers {
 			t.Errorf("n=%d: %d calls at once, want at most %d", tc.n, peak, tc.workers)
 		}
+	}
+}
+
+// A call that panics: every other call still runs and has finished when
+// For panics on the caller's goroutine with the first panic.
+func TestForPanic(t *testing.T) {
+	for range 20 {
+		var done atomic.Int32
+		func() {
+			defer func() {
+				p, ok := recover().(*Panic)
+				if !ok || p.Value != "boom" || len(p.Stack) == 0 {
+					t.Fatalf("recovered %#v, want a *Panic of \"boom\"", p)
+				}
+				if got := done.Load(); got != 99 {
+					t.Fatalf("For returned with %d of 99 other calls done", got)
+				}
+			}()
+			For(100, 4, func(i int) {
+				if i == 3 {
+					panic("boom")
+				}
+				for range 1000 {
+					runtime.Gosched()
+				}
+				done.Add(1)
+			})
+			t.Fatal("For did not panic")
+		}()
 	}
 }

@@ -97,12 +97,18 @@ func projectDir(g load.Group) string {
 	return dir
 }
 
-func generateOne(j job) ([]render.Document, error) {
+func generateOne(j job) (docs []render.Document, err error) {
+	defer func() {
+		// A bug in a generator fails its workload, not the run.
+		if v := recover(); v != nil {
+			docs, err = nil, j.item.Source.Errorf("", "internal error: mljob failed to generate this workload (%v); please report it", v)
+		}
+	}()
 	objs, err := generators.Generate(j.item.Workload, j.item.Source, j.project.Profile)
 	if err != nil {
 		return nil, err
 	}
-	docs := make([]render.Document, 0, len(objs))
+	docs = make([]render.Document, 0, len(objs))
 	for _, o := range objs {
 		d, err := render.NewDocument(o)
 		if err != nil {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/manifest"
@@ -28,7 +29,7 @@ func checkOne(doc *manifest.Document, checkers []validate.Checker, namespace str
 	obj := doc.Object(namespace)
 	var out []finding.Finding
 	for _, c := range checkers {
-		out = append(out, c.Check(doc)...)
+		out = append(out, guard(validate.Name(c), func() []finding.Finding { return c.Check(doc) })...)
 	}
 	// Positions and the object first: waivers match on them.
 	for i := range out {
@@ -37,7 +38,12 @@ func checkOne(doc *manifest.Document, checkers []validate.Checker, namespace str
 		}
 		out[i].Object = obj
 	}
-	out = st.settle(doc, out)
+	settled := guard("waivers", func() []finding.Finding { return st.settle(doc, out) })
+	if len(settled) == 1 && settled[0].Rule == ruleInternalError && (len(out) != 1 || out[0].Rule != ruleInternalError) {
+		out = append(out, settled...) // the findings stand, unsettled
+	} else {
+		out = settled
+	}
 	for i := range out {
 		if !out[i].Pos.IsValid() {
 			out[i].Pos = doc.PosOf(out[i].Path) // the settler's own findings
@@ -47,8 +53,25 @@ func checkOne(doc *manifest.Document, checkers []validate.Checker, namespace str
 	return out
 }
 
+// guard runs one stage of the checks on one object. A panic in it (a bug,
+// in mljob or in the Kubernetes code it runs) becomes an internal-error
+// finding on that object, naming the stage; the other stages and objects
+// are still checked and reported.
+func guard(stage string, run func() []finding.Finding) (fs []finding.Finding) {
+	defer func() {
+		if v := recover(); v != nil {
+			fs = []finding.Finding{{Rule: ruleInternalError, Severity: finding.Error,
+				Message: fmt.Sprintf("mljob failed in its %s check of this object (%v); the other checks ran. Please report this with the object", stage, v)}}
+		}
+	}()
+	return run()
+}
+
 // policyChecker runs the Rego engine as one more checker.
 type policyChecker struct{ e *policy.Engine }
+
+// Name names the stage.
+func (policyChecker) Name() string { return "policy" }
 
 func (c policyChecker) Check(doc *manifest.Document) []finding.Finding {
 	var obj map[string]any

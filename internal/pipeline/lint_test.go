@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -237,5 +238,52 @@ violation contains {"msg": "no team", "path": "metadata.labels"} if not input.ob
 	}
 	if !strings.Contains(buf.String(), `"id": "acme-team-label"`) {
 		t.Error("SARIF does not describe the user's rule")
+	}
+}
+
+// TestPanickingStage: a stage that panics on one object gives that object
+// an internal-error finding naming the stage; its other findings and every
+// other object's are still reported, whatever the number of workers.
+func TestPanickingStage(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i := range 20 {
+		name := fmt.Sprintf("job-%02d", i)
+		paths = append(paths, write(t, dir, name+".yaml", strings.Replace(strings.Replace(validJob, "name: ok", "name: "+name, 1), "Never", "Always", 1)))
+	}
+	boom := validate.CheckerFunc(func(doc *manifest.Document) []finding.Finding {
+		if doc.Name == "job-07" {
+			var m map[string]int
+			m["x"]++ // a nil map write: a real panic
+		}
+		return nil
+	})
+	for _, workers := range []int{1, 2, 8} {
+		res, err := pipeline.Lint(pipeline.LintOptions{Paths: paths, NoPolicies: true, Checkers: []validate.Checker{boom}, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byName := map[string][]string{}
+		for _, f := range res.Findings {
+			byName[f.Object.Name] = append(byName[f.Object.Name], f.Rule)
+		}
+		if len(byName) != 20 || res.Objects != 20 {
+			t.Fatalf("workers=%d: findings on %d of 20 objects (%d checked)", workers, len(byName), res.Objects)
+		}
+		for name, rs := range byName {
+			want := "api-validation"
+			if name == "job-07" {
+				want = "api-validation internal-error"
+			}
+			sort.Strings(rs)
+			if got := strings.Join(rs, " "); got != want {
+				t.Errorf("workers=%d: %s has %s, want %s", workers, name, got, want)
+			}
+		}
+		for _, f := range res.Findings {
+			if f.Rule == "internal-error" && !strings.Contains(f.Message, "assignment to entry in nil map") {
+				t.Errorf("message %q does not say what failed", f.Message)
+			}
+		}
 	}
 }

@@ -23,6 +23,7 @@ const (
 	ruleWaiverExpired = rules.WaiverExpired
 	ruleInvalidWaiver = rules.InvalidWaiver
 	rulePolicyError   = rules.PolicyError
+	ruleInternalError = rules.InternalError
 )
 
 // settler applies the configuration to one document's findings: disabled

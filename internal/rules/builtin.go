@@ -19,6 +19,7 @@ const (
 	WaiverExpired = "waiver-expired"
 	InvalidWaiver = "invalid-waiver"
 	PolicyError   = "policy-error"
+	InternalError = "internal-error"
 )
 
 // goRules are the rules written in Go: the Kubernetes checks of
@@ -97,6 +98,22 @@ var goRules = []Meta{
 		Remediation: "Fix the policy; mljob policy test runs its tests.",
 	},
 }
+
+// internalError is appended to goRules (kept apart to keep the list
+// above about checks of the user's input).
+var internalError = Meta{
+	ID:       InternalError,
+	Title:    "mljob checked the object without failing",
+	Severity: finding.Error,
+	Description: "One of mljob's checks of this object failed unexpectedly (a panic, in mljob or in the " +
+		"Kubernetes code it runs). The object is reported as not checked by that stage; every other check " +
+		"and object still is. The API server may well fail on the same object (it answers such requests " +
+		"with an internal error).",
+	Remediation: "Report the object and the message to mljob's maintainers; meanwhile look at the fields the " +
+		"message names, which the API server may also not handle.",
+}
+
+func init() { goRules = append(goRules, internalError) }
 
 // Builtin returns the catalogue of built-in rules: the Go rules and the
 // Rego pack's, whose metadata and default parameters come from the pack's

@@ -179,7 +179,39 @@ func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 	// rest.BeforeCreate, minus the checks the steps above satisfy, so
 	// that the errors come back as a list rather than one status.
 	strategy.PrepareForCreate(ctx, internal)
-	return rest.ValidateCreate(ctx, internal, strategy), nil
+	return validateCreate(ctx, internal, strategy)
+}
+
+// validateCreate runs the strategy's validation. The Kubernetes code
+// dereferences nil in a case validation does not catch first (an Indexed
+// Job with successPolicy and no completions); the API server recovers and
+// answers 500, so the object is rejected: say so, naming the field to set.
+// Any other panic goes up, to be reported as an internal error.
+func validateCreate(ctx context.Context, obj runtime.Object, strategy rest.RESTCreateStrategy) (errs field.ErrorList, err error) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if spec, path := jobSpecOf(obj); spec != nil && spec.SuccessPolicy != nil && spec.Completions == nil {
+			errs = field.ErrorList{field.Required(path.Child("completions"),
+				"successPolicy needs completions: the API server fails on this object (it answers with an internal error) and does not create it")}
+			return
+		}
+		panic(v)
+	}()
+	return rest.ValidateCreate(ctx, obj, strategy), nil
+}
+
+// jobSpecOf returns the Job spec of an internal Job or CronJob and its path.
+func jobSpecOf(obj runtime.Object) (*batch.JobSpec, *field.Path) {
+	switch o := obj.(type) {
+	case *batch.Job:
+		return &o.Spec, field.NewPath("spec")
+	case *batch.CronJob:
+		return &o.Spec.JobTemplate.Spec, field.NewPath("spec", "jobTemplate", "spec")
+	}
+	return nil, nil
 }
 
 func resourceOf(obj runtime.Object) string {

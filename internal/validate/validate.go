@@ -27,6 +27,14 @@ type Checker interface {
 	Check(doc *manifest.Document) []finding.Finding
 }
 
+// Name names a checker's stage for messages: its rule, or "check".
+func Name(c Checker) string {
+	if n, ok := c.(interface{ Name() string }); ok {
+		return n.Name()
+	}
+	return "check"
+}
+
 // CheckerFunc is a function used as a Checker.
 type CheckerFunc func(doc *manifest.Document) []finding.Finding
 
@@ -139,3 +147,10 @@ func joinPath(prefix, rel string) string {
 	}
 	return prefix + "." + rel
 }
+
+// Names of the checks' stages, for messages about them.
+func (schemaCheck) Name() string       { return RuleSchema }
+func (*deprecatedCheck) Name() string  { return RuleDeprecatedAPI }
+func (*apiCheck) Name() string         { return RuleAPIValidation }
+func (*kubeVersionCheck) Name() string { return RuleKubeVersion }
+func (*podSecurityCheck) Name() string { return RulePodSecurity }
