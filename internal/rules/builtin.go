@@ -60,8 +60,9 @@ var goRules = []Meta{
 		Severity: finding.Error,
 		Description: "Fields that came with a feature gate (successPolicy, backoffLimitPerIndex, podFailurePolicy, " +
 			"managedBy, CronJob timeZone, sidecar init containers, ...) are reported when the target version " +
-			"(--kube-version) does not have them or does not enable them by default: older API servers refuse " +
-			"unknown fields or silently drop disabled ones.",
+			"(--kube-version) does not have them (an error: the API server refuses the unknown field) or has them " +
+			"behind a gate that is off by default (a warning: the API server accepts the object and silently drops " +
+			"the field, so the Job runs without it).",
 		Remediation: "Raise --kube-version to the cluster's real version, upgrade the cluster, or remove the field.",
 	},
 	{

@@ -184,8 +184,9 @@ func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 
 // validateCreate runs the strategy's validation. The Kubernetes code
 // dereferences nil in a case validation does not catch first (an Indexed
-// Job with successPolicy and no completions); the API server recovers and
-// answers 500, so the object is rejected: say so, naming the field to set.
+// Job with successPolicy and no completions); the API server fails on the
+// request (v1.37.2 drops the connection), so the object is rejected: say
+// so, naming the field to set.
 // Any other panic goes up, to be reported as an internal error.
 func validateCreate(ctx context.Context, obj runtime.Object, strategy rest.RESTCreateStrategy) (errs field.ErrorList, err error) {
 	defer func() {
@@ -195,7 +196,7 @@ func validateCreate(ctx context.Context, obj runtime.Object, strategy rest.RESTC
 		}
 		if spec, path := jobSpecOf(obj); spec != nil && spec.SuccessPolicy != nil && spec.Completions == nil {
 			errs = field.ErrorList{field.Required(path.Child("completions"),
-				"successPolicy needs completions: the API server fails on this object (it answers with an internal error) and does not create it")}
+				"successPolicy needs completions: the API server crashes on this object (Kubernetes 1.37 drops the connection) and does not create it")}
 			return
 		}
 		panic(v)

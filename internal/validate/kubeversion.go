@@ -36,34 +36,36 @@ type feature struct {
 	// Value, when set, restricts the feature to this value of the field.
 	Value string
 	Gate  string
-	// Since is the first release with the gate on by default, and GA its
+	// Alpha is the first release with the field (its gate alpha, off by
+	// default), Since the first with the gate on by default, and GA its
 	// graduation, for gates no longer in the Kubernetes code. Gates still
 	// there are read from the code (see gateHistory).
-	Since, GA Version
+	Alpha, Since, GA Version
 }
 
 // features lists the fields of Jobs, CronJobs and pod templates that came
 // with a feature gate. Versions of removed gates are from the Kubernetes
-// feature gate reference (kubernetes/website, feature-gates/*.md, stages);
-// the others come from k8s.io/kubernetes/pkg/features.
+// feature gate reference (kubernetes/website, feature-gates/*.md, stages:
+// the first alpha, the first beta on by default, GA); the others come from
+// k8s.io/kubernetes/pkg/features.
 var features = []feature{
-	{Scope: jobSpec, Path: "ttlSecondsAfterFinished", Gate: "TTLAfterFinished", Since: Version{1, 21}, GA: Version{1, 23}},
-	{Scope: jobSpec, Path: "completionMode", Gate: "IndexedJob", Since: Version{1, 22}, GA: Version{1, 24}},
-	{Scope: jobSpec, Path: "suspend", Gate: "SuspendJob", Since: Version{1, 22}, GA: Version{1, 24}},
-	{Scope: jobSpec, Path: "podFailurePolicy", Gate: "JobPodFailurePolicy", Since: Version{1, 26}, GA: Version{1, 31}},
-	{Scope: jobSpec, Path: "podFailurePolicy.rules[*].action", Value: "FailIndex", Gate: "JobBackoffLimitPerIndex", Since: Version{1, 29}, GA: Version{1, 33}},
-	{Scope: jobSpec, Path: "backoffLimitPerIndex", Gate: "JobBackoffLimitPerIndex", Since: Version{1, 29}, GA: Version{1, 33}},
-	{Scope: jobSpec, Path: "maxFailedIndexes", Gate: "JobBackoffLimitPerIndex", Since: Version{1, 29}, GA: Version{1, 33}},
-	{Scope: jobSpec, Path: "podReplacementPolicy", Gate: "JobPodReplacementPolicy", Since: Version{1, 29}, GA: Version{1, 34}},
-	{Scope: jobSpec, Path: "successPolicy", Gate: "JobSuccessPolicy", Since: Version{1, 31}, GA: Version{1, 33}},
+	{Scope: jobSpec, Path: "ttlSecondsAfterFinished", Gate: "TTLAfterFinished", Alpha: Version{1, 12}, Since: Version{1, 21}, GA: Version{1, 23}},
+	{Scope: jobSpec, Path: "completionMode", Gate: "IndexedJob", Alpha: Version{1, 21}, Since: Version{1, 22}, GA: Version{1, 24}},
+	{Scope: jobSpec, Path: "suspend", Gate: "SuspendJob", Alpha: Version{1, 21}, Since: Version{1, 22}, GA: Version{1, 24}},
+	{Scope: jobSpec, Path: "podFailurePolicy", Gate: "JobPodFailurePolicy", Alpha: Version{1, 25}, Since: Version{1, 26}, GA: Version{1, 31}},
+	{Scope: jobSpec, Path: "podFailurePolicy.rules[*].action", Value: "FailIndex", Gate: "JobBackoffLimitPerIndex", Alpha: Version{1, 28}, Since: Version{1, 29}, GA: Version{1, 33}},
+	{Scope: jobSpec, Path: "backoffLimitPerIndex", Gate: "JobBackoffLimitPerIndex", Alpha: Version{1, 28}, Since: Version{1, 29}, GA: Version{1, 33}},
+	{Scope: jobSpec, Path: "maxFailedIndexes", Gate: "JobBackoffLimitPerIndex", Alpha: Version{1, 28}, Since: Version{1, 29}, GA: Version{1, 33}},
+	{Scope: jobSpec, Path: "podReplacementPolicy", Gate: "JobPodReplacementPolicy", Alpha: Version{1, 28}, Since: Version{1, 29}, GA: Version{1, 34}},
+	{Scope: jobSpec, Path: "successPolicy", Gate: "JobSuccessPolicy", Alpha: Version{1, 30}, Since: Version{1, 31}, GA: Version{1, 33}},
 	{Scope: jobSpec, Path: "managedBy", Gate: "JobManagedBy"},
 	{Scope: jobSpec, Path: "scheduling", Gate: "WorkloadWithJob"},
-	{Scope: cronJobSpec, Path: "timeZone", Gate: "CronJobTimeZone", Since: Version{1, 25}, GA: Version{1, 27}},
+	{Scope: cronJobSpec, Path: "timeZone", Gate: "CronJobTimeZone", Alpha: Version{1, 24}, Since: Version{1, 25}, GA: Version{1, 27}},
 
-	{Scope: podSpec, Path: "os", Gate: "IdentifyPodOS", Since: Version{1, 24}, GA: Version{1, 25}},
-	{Scope: podSpec, Path: "securityContext.appArmorProfile", Gate: "AppArmorFields", Since: Version{1, 30}, GA: Version{1, 31}},
-	{Scope: podSpec, Path: "$c.securityContext.appArmorProfile", Gate: "AppArmorFields", Since: Version{1, 30}, GA: Version{1, 31}},
-	{Scope: podSpec, Path: "initContainers[*].restartPolicy", Gate: "SidecarContainers", Since: Version{1, 29}, GA: Version{1, 33}},
+	{Scope: podSpec, Path: "os", Gate: "IdentifyPodOS", Alpha: Version{1, 23}, Since: Version{1, 24}, GA: Version{1, 25}},
+	{Scope: podSpec, Path: "securityContext.appArmorProfile", Gate: "AppArmorFields", Alpha: Version{1, 30}, Since: Version{1, 30}, GA: Version{1, 31}},
+	{Scope: podSpec, Path: "$c.securityContext.appArmorProfile", Gate: "AppArmorFields", Alpha: Version{1, 30}, Since: Version{1, 30}, GA: Version{1, 31}},
+	{Scope: podSpec, Path: "initContainers[*].restartPolicy", Gate: "SidecarContainers", Alpha: Version{1, 28}, Since: Version{1, 29}, GA: Version{1, 33}},
 	{Scope: podSpec, Path: "schedulingGates", Gate: "PodSchedulingReadiness"},
 	{Scope: podSpec, Path: "hostUsers", Gate: "UserNamespacesSupport"},
 	{Scope: podSpec, Path: "resourceClaims", Gate: "DynamicResourceAllocation"},
@@ -87,13 +89,38 @@ var features = []feature{
 	{Scope: podSpec, Path: "evictionResponders", Gate: "EvictionRequestAPI"},
 }
 
-// gateStage is a feature gate's history as the check needs it.
+// gateStage is a feature gate's history as the check needs it: from which
+// release on its field exists (the gate alpha, off by default) and from
+// which release on it is on by default.
 type gateStage struct {
-	// Since is the first release with the gate on by default; zero if it
-	// is not on by default in ValidationVersion.
+	specs []gateSpec // by release, oldest first
+	// Since is the first release, up to ValidationVersion, from which on
+	// the gate is on by default; zero if it is off in ValidationVersion.
+	// GA is its graduation.
 	Since, GA Version
 	// Stage is the gate's maturity in ValidationVersion: alpha, beta or GA.
 	Stage string
+}
+
+// gateSpec is a gate's state from a release on.
+type gateSpec struct {
+	From    Version
+	Default bool
+	Stage   string
+}
+
+// at returns the gate's state in release v; ok is false before the gate
+// (and its field) existed.
+func (g gateStage) at(v Version) (gateSpec, bool) {
+	var cur gateSpec
+	ok := false
+	for _, s := range g.specs {
+		if v.Less(s.From) {
+			break
+		}
+		cur, ok = s, true
+	}
+	return cur, ok
 }
 
 // allGates is every feature gate of the Kubernetes code with its history;
@@ -113,21 +140,30 @@ func gateHistory(gate string) (gateStage, bool) {
 		if ValidationVersion.Less(v) {
 			continue
 		}
-		g.Stage = strings.ToLower(string(s.PreRelease))
+		stage := strings.ToLower(string(s.PreRelease))
 		if s.PreRelease == featuregate.GA {
-			g.Stage = "GA"
+			stage = "GA"
 		}
-		if s.Default && g.Since.IsZero() {
-			g.Since = v
-		}
-		if !s.Default {
+		g.specs = append(g.specs, gateSpec{From: v, Default: s.Default, Stage: stage})
+	}
+	g.summarize()
+	return g, true
+}
+
+// summarize sets Since, GA and Stage from the specs.
+func (g *gateStage) summarize() {
+	for _, s := range g.specs {
+		g.Stage = s.Stage
+		switch {
+		case !s.Default:
 			g.Since = Version{}
+		case g.Since.IsZero():
+			g.Since = s.From
 		}
-		if s.PreRelease == featuregate.GA && g.GA.IsZero() {
-			g.GA = v
+		if s.Stage == "GA" && g.GA.IsZero() {
+			g.GA = s.From
 		}
 	}
-	return g, true
 }
 
 // stage returns the history of f's gate.
@@ -135,7 +171,12 @@ func (f feature) stage() gateStage {
 	if g, ok := gateHistory(f.Gate); ok {
 		return g
 	}
-	return gateStage{Since: f.Since, GA: f.GA, Stage: "GA"}
+	g := gateStage{specs: []gateSpec{{From: f.Alpha, Stage: "alpha"}, {From: f.Since, Default: true, Stage: "beta"}}}
+	if !f.GA.IsZero() {
+		g.specs = append(g.specs, gateSpec{From: f.GA, Default: true, Stage: "GA"})
+	}
+	g.summarize()
+	return g
 }
 
 // kubeVersionCheck reports fields the target release does not have or
@@ -181,30 +222,45 @@ func (c *kubeVersionCheck) Check(doc *manifest.Document) []finding.Finding {
 			continue
 		}
 		g := c.stages[i]
-		if !g.Since.IsZero() && !c.target.Less(g.Since) {
+		spec, exists := g.at(c.target)
+		if exists && spec.Default {
 			continue
+		}
+		// A release without the field refuses it (strict decoding); one
+		// with the gate off accepts the object and drops the field.
+		sev := finding.Error
+		if exists {
+			sev = finding.Warning
 		}
 		for _, p := range expand(f.Path) {
 			for _, at := range match(tree, manifest.ParsePath(joinPath(prefix, p)), "", f.Value) {
-				out = append(out, newFinding(RuleKubeVersion, finding.Error, at, "%s", c.message(at, f, g)))
+				out = append(out, newFinding(RuleKubeVersion, sev, at, "%s", c.message(at, f, g, spec, exists)))
 			}
 		}
 	}
 	return out
 }
 
-func (c *kubeVersionCheck) message(path string, f feature, g gateStage) string {
+func (c *kubeVersionCheck) message(path string, f feature, g gateStage, spec gateSpec, exists bool) string {
 	what := path
 	if f.Value != "" {
 		what = fmt.Sprintf("%s %s", path, f.Value)
 	}
-	if g.Since.IsZero() {
-		return fmt.Sprintf("%s needs feature gate %s, %s and off by default in Kubernetes %s: the API server drops the field",
-			what, f.Gate, g.Stage, ValidationVersion)
-	}
 	ga := ""
 	if !g.GA.IsZero() {
 		ga = fmt.Sprintf(", GA in %s", g.GA)
+	}
+	if exists {
+		since := fmt.Sprintf("not on by default in any release up to %s", ValidationVersion)
+		if !g.Since.IsZero() {
+			since = fmt.Sprintf("on by default since %s%s", g.Since, ga)
+		}
+		return fmt.Sprintf("the API server of Kubernetes %s accepts the object but drops %s: feature gate %s is %s and off by default there (%s)",
+			c.target, what, f.Gate, spec.Stage, since)
+	}
+	if g.Since.IsZero() {
+		return fmt.Sprintf("%s needs feature gate %s, which Kubernetes %s does not have (%s and off by default in %s); the server refuses the field",
+			what, f.Gate, c.target, g.Stage, ValidationVersion)
 	}
 	return fmt.Sprintf("%s needs Kubernetes %s or later (feature gate %s on by default since %s%s); the target is %s",
 		what, g.Since, f.Gate, g.Since, ga, c.target)

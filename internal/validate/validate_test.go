@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/manifest"
 	"github.com/mljob/mljob/internal/rules"
 	"github.com/mljob/mljob/internal/validate"
@@ -74,7 +75,11 @@ func run(t *testing.T, opts validate.Options, rule, yaml string) []string {
 				if !pos.IsValid() {
 					pos = d.PosOf(f.Path)
 				}
-				out = append(out, fmt.Sprintf("%d:%d %s: %s", pos.Line, pos.Column, f.Path, f.Message))
+				sev := ""
+				if f.Severity != finding.Error {
+					sev = f.Severity.String() + " "
+				}
+				out = append(out, fmt.Sprintf("%s%d:%d %s: %s", sev, pos.Line, pos.Column, f.Path, f.Message))
 			}
 		}
 	}
@@ -334,50 +339,84 @@ func TestKubeVersion(t *testing.T) {
 		{name: "successPolicy at 1.37", yaml: successPolicy},
 		{name: "successPolicy at 1.31", opts: validate.Options{KubeVersion: "1.31"}, yaml: successPolicy},
 		{
+			// Alpha in 1.30: the field exists, the gate is off, the
+			// server drops it.
 			name: "successPolicy at 1.30",
 			opts: validate.Options{KubeVersion: "1.30"},
 			yaml: successPolicy,
-			want: []string{"8:3 spec.successPolicy: spec.successPolicy needs Kubernetes 1.31 or later (feature gate JobSuccessPolicy on by default since 1.31, GA in 1.33); the target is 1.30"},
+			want: []string{"warning 8:3 spec.successPolicy: the API server of Kubernetes 1.30 accepts the object but drops spec.successPolicy: feature gate JobSuccessPolicy is alpha and off by default there (on by default since 1.31, GA in 1.33)"},
+		},
+		{
+			// No such field before 1.30: the server refuses it.
+			name: "successPolicy at 1.29",
+			opts: validate.Options{KubeVersion: "1.29"},
+			yaml: successPolicy,
+			want: []string{"8:3 spec.successPolicy: spec.successPolicy needs Kubernetes 1.31 or later (feature gate JobSuccessPolicy on by default since 1.31, GA in 1.33); the target is 1.29"},
 		},
 		{
 			name: "podFailurePolicy FailIndex at 1.28",
 			opts: validate.Options{KubeVersion: "1.28"},
 			yaml: edit(job, "spec:\n  template:", "spec:\n  podFailurePolicy:\n    rules:\n    - action: FailIndex\n      onExitCodes: {operator: In, values: [1]}\n  template:"),
-			want: []string{"8:7 spec.podFailurePolicy.rules[0].action: spec.podFailurePolicy.rules[0].action FailIndex needs Kubernetes 1.29 or later (feature gate JobBackoffLimitPerIndex on by default since 1.29, GA in 1.33); the target is 1.28"},
+			want: []string{"warning 8:7 spec.podFailurePolicy.rules[0].action: the API server of Kubernetes 1.28 accepts the object but drops spec.podFailurePolicy.rules[0].action FailIndex: feature gate JobBackoffLimitPerIndex is alpha and off by default there (on by default since 1.29, GA in 1.33)"},
 		},
 		{
-			name: "podFailurePolicy at 1.25",
-			opts: validate.Options{KubeVersion: "1.25"},
+			name: "podFailurePolicy FailIndex at 1.27",
+			opts: validate.Options{KubeVersion: "1.27"},
+			yaml: edit(job, "spec:\n  template:", "spec:\n  podFailurePolicy:\n    rules:\n    - action: FailIndex\n      onExitCodes: {operator: In, values: [1]}\n  template:"),
+			want: []string{"8:7 spec.podFailurePolicy.rules[0].action: spec.podFailurePolicy.rules[0].action FailIndex needs Kubernetes 1.29 or later (feature gate JobBackoffLimitPerIndex on by default since 1.29, GA in 1.33); the target is 1.27"},
+		},
+		{
+			name: "podFailurePolicy at 1.24",
+			opts: validate.Options{KubeVersion: "1.24"},
 			yaml: edit(job, "spec:\n  template:", "spec:\n  podFailurePolicy:\n    rules:\n    - action: FailJob\n      onExitCodes: {operator: In, values: [1]}\n  template:"),
-			want: []string{"6:3 spec.podFailurePolicy: spec.podFailurePolicy needs Kubernetes 1.26 or later (feature gate JobPodFailurePolicy on by default since 1.26, GA in 1.31); the target is 1.25"},
+			want: []string{"6:3 spec.podFailurePolicy: spec.podFailurePolicy needs Kubernetes 1.26 or later (feature gate JobPodFailurePolicy on by default since 1.26, GA in 1.31); the target is 1.24"},
 		},
 		{name: "timeZone at 1.25", opts: validate.Options{KubeVersion: "1.25"}, yaml: timeZone},
 		{
 			name: "timeZone at 1.24",
 			opts: validate.Options{KubeVersion: "1.24"},
 			yaml: timeZone,
-			want: []string{"7:3 spec.timeZone: spec.timeZone needs Kubernetes 1.25 or later (feature gate CronJobTimeZone on by default since 1.25, GA in 1.27); the target is 1.24"},
+			want: []string{"warning 7:3 spec.timeZone: the API server of Kubernetes 1.24 accepts the object but drops spec.timeZone: feature gate CronJobTimeZone is alpha and off by default there (on by default since 1.25, GA in 1.27)"},
 		},
 		{
-			name: "sidecar in a cronjob at 1.28",
-			opts: validate.Options{KubeVersion: "1.28"},
+			name: "timeZone at 1.23",
+			opts: validate.Options{KubeVersion: "1.23"},
+			yaml: timeZone,
+			want: []string{"7:3 spec.timeZone: spec.timeZone needs Kubernetes 1.25 or later (feature gate CronJobTimeZone on by default since 1.25, GA in 1.27); the target is 1.23"},
+		},
+		{
+			name: "sidecar in a cronjob at 1.27",
+			opts: validate.Options{KubeVersion: "1.27"},
 			yaml: edit(cronJob, "          containers:", "          initContainers:\n          - name: proxy\n            image: proxy:1\n            restartPolicy: Always\n          containers:"),
-			want: []string{"15:13 spec.jobTemplate.spec.template.spec.initContainers[0].restartPolicy: spec.jobTemplate.spec.template.spec.initContainers[0].restartPolicy needs Kubernetes 1.29 or later (feature gate SidecarContainers on by default since 1.29, GA in 1.33); the target is 1.28"},
+			want: []string{"15:13 spec.jobTemplate.spec.template.spec.initContainers[0].restartPolicy: spec.jobTemplate.spec.template.spec.initContainers[0].restartPolicy needs Kubernetes 1.29 or later (feature gate SidecarContainers on by default since 1.29, GA in 1.33); the target is 1.27"},
 		},
 		{name: "sidecar at 1.29", opts: validate.Options{KubeVersion: "1.29"}, yaml: sidecar},
 		{
 			// Read from the feature gates of the validation code:
-			// JobManagedBy is beta and on by default from 1.32.
+			// JobManagedBy is alpha in 1.30, on by default from 1.32.
 			name: "managedBy at 1.31",
 			opts: validate.Options{KubeVersion: "1.31"},
 			yaml: edit(job, "spec:\n  template:", "spec:\n  managedBy: kueue.x-k8s.io/multikueue\n  template:"),
-			want: []string{"6:3 spec.managedBy: spec.managedBy needs Kubernetes 1.32 or later (feature gate JobManagedBy on by default since 1.32, GA in 1.35); the target is 1.31"},
+			want: []string{"warning 6:3 spec.managedBy: the API server of Kubernetes 1.31 accepts the object but drops spec.managedBy: feature gate JobManagedBy is alpha and off by default there (on by default since 1.32, GA in 1.35)"},
 		},
 		{
-			// Alpha in 1.37: a default API server drops the field.
+			name: "managedBy at 1.29",
+			opts: validate.Options{KubeVersion: "1.29"},
+			yaml: edit(job, "spec:\n  template:", "spec:\n  managedBy: kueue.x-k8s.io/multikueue\n  template:"),
+			want: []string{"6:3 spec.managedBy: spec.managedBy needs Kubernetes 1.32 or later (feature gate JobManagedBy on by default since 1.32, GA in 1.35); the target is 1.29"},
+		},
+		{
+			// Alpha in 1.37: a default API server accepts the object
+			// and drops the field, which is worth a warning, not an error.
 			name: "alpha field at the validation version",
 			yaml: edit(job, "image: ghcr.io/acme/train:1", "image: ghcr.io/acme/train:1\n        lifecycle: {stopSignal: SIGUSR1}"),
-			want: []string{"12:21 spec.template.spec.containers[0].lifecycle.stopSignal: spec.template.spec.containers[0].lifecycle.stopSignal needs feature gate ContainerStopSignals, alpha and off by default in Kubernetes 1.37: the API server drops the field"},
+			want: []string{"warning 12:21 spec.template.spec.containers[0].lifecycle.stopSignal: the API server of Kubernetes 1.37 accepts the object but drops spec.template.spec.containers[0].lifecycle.stopSignal: feature gate ContainerStopSignals is alpha and off by default there (not on by default in any release up to 1.37)"},
+		},
+		{
+			name: "alpha field before its gate",
+			opts: validate.Options{KubeVersion: "1.32"},
+			yaml: edit(job, "image: ghcr.io/acme/train:1", "image: ghcr.io/acme/train:1\n        lifecycle: {stopSignal: SIGUSR1}"),
+			want: []string{"12:21 spec.template.spec.containers[0].lifecycle.stopSignal: spec.template.spec.containers[0].lifecycle.stopSignal needs feature gate ContainerStopSignals, which Kubernetes 1.32 does not have (alpha and off by default in 1.37); the server refuses the field"},
 		},
 		{
 			name: "batch/v1 cronjob at 1.20",
