@@ -43,8 +43,8 @@ tools:
 
 # The acceptance suite runs a real kube-apiserver, built from this module's
 # own dependency graph (tools.go pins it) so that it is the Kubernetes
-# version mljob validates with; after the first build, Go's build cache
-# makes this a link check of a second or two.
+# version mljob validates with. The first build takes 5-8 minutes on two
+# cores; after it, Go's build cache makes this a check of a second or two.
 kube-apiserver:
 	$(GO) build -o bin/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 

@@ -324,8 +324,25 @@ var conflicts = map[string]conflict{
 // conflict applies k random conflicts to the seed, and each conflict to
 // the one seed it is pinned to (rendezvous hashing of names), so that
 // every conflict is tried even when the random picks miss it.
+// Kind typos and statuses are chosen the same way.
 func (g *gen) conflict(k int) {
-	names := sortedKeys(conflicts)
+	cron := g.isCron()
+	for _, n := range g.pickPinned(sortedKeys(conflicts), k) {
+		f := conflicts[n]
+		g.emit("conflict", n, func(root *Node) bool {
+			js := at(root, g.jobPrefix())
+			if js == nil || js.Kind != Map {
+				return false
+			}
+			ps := ensure(js, "template.spec")
+			return f(root, js, ps, cron)
+		})
+	}
+}
+
+// pickPinned picks k of names at random, plus those pinned to this
+// seed, sorted.
+func (g *gen) pickPinned(names []string, k int) []string {
 	chosen := map[string]bool{}
 	for _, n := range pick(g.r, names, k) {
 		chosen[n] = true
@@ -340,18 +357,7 @@ func (g *gen) conflict(k int) {
 		list = append(list, n)
 	}
 	sort.Strings(list)
-	cron := g.isCron()
-	for _, n := range list {
-		f := conflicts[n]
-		g.emit("conflict", n, func(root *Node) bool {
-			js := at(root, g.jobPrefix())
-			if js == nil || js.Kind != Map {
-				return false
-			}
-			ps := ensure(js, "template.spec")
-			return f(root, js, ps, cron)
-		})
-	}
+	return list
 }
 
 // pinned reports whether conflict name is pinned to this seed: the seed

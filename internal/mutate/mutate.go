@@ -160,7 +160,7 @@ func (g *gen) all() {
 	g.keyCase()
 	g.duplicateKey(5)
 	g.quantity(5)
-	g.cron(8)
+	g.cron(12)
 	g.kindTypo(6)
 	g.status(3)
 	g.conflict(6)
@@ -504,7 +504,7 @@ var kindTypos = map[string]func(root *Node, cron bool){
 
 func (g *gen) kindTypo(k int) {
 	cron := g.isCron()
-	for _, name := range pick(g.r, sortedKeys(kindTypos), k) {
+	for _, name := range g.pickPinned(sortedKeys(kindTypos), k) {
 		f := kindTypos[name]
 		g.emit("kind-typo", name, func(root *Node) bool { f(root, cron); return true })
 	}
@@ -521,7 +521,7 @@ var statuses = map[string]string{
 }
 
 func (g *gen) status(k int) {
-	for _, name := range pick(g.r, sortedKeys(statuses), k) {
+	for _, name := range g.pickPinned(sortedKeys(statuses), k) {
 		snippet := statuses[name]
 		g.emit("status", name, func(root *Node) bool {
 			root.Put("status", MustParse(snippet))

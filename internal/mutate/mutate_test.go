@@ -61,6 +61,20 @@ func TestGenerateIsDeterministic(t *testing.T) {
 			t.Errorf("no mutant of class %s", c)
 		}
 	}
+	// Every conflict, kind typo and status is tried somewhere.
+	ids := map[string]bool{}
+	for _, m := range a {
+		ids[m.ID] = true
+	}
+	for class, names := range map[string][]string{
+		"conflict": sortedKeys(conflicts), "kind-typo": sortedKeys(kindTypos), "status": sortedKeys(statuses),
+	} {
+		for _, n := range names {
+			if !ids[class+"/"+n] {
+				t.Errorf("no mutant %s/%s", class, n)
+			}
+		}
+	}
 	t.Logf("%d mutants of %d seeds: %v", len(a), len(seeds), classes)
 }
 

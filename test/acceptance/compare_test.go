@@ -141,11 +141,11 @@ func agreementTable(outs []outcome) string {
 		add("TOTAL", &outs[i]) // appended last, after the sort
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%-16s %6s %6s %8s %8s %7s %7s\n", "class", "total", "agree", "mljob-ok", "mljob-no", "panics", "paths")
-	fmt.Fprintf(&b, "%-16s %6s %6s %8s %8s %7s %7s\n", "", "", "", "server-no", "server-ok", "", "differ")
+	fmt.Fprintf(&b, "%-14s %6s %6s %18s %18s %8s %8s\n", "", "", "", "mljob accepts,", "mljob rejects,", "mljob", "paths")
+	fmt.Fprintf(&b, "%-14s %6s %6s %18s %18s %8s %8s\n", "class", "total", "agree", "server rejects", "server accepts", "panics", "differ")
 	for _, c := range classes {
 		r := rows[c]
-		fmt.Fprintf(&b, "%-16s %6d %6d %8d %8d %7d %7d\n", c, r.total, r.agree,
+		fmt.Fprintf(&b, "%-14s %6d %6d %18d %18d %8d %8d\n", c, r.total, r.agree,
 			r.by[lintAcceptsServerRejects], r.by[lintRejectsServerAccepts], r.by[lintPanics], r.by[pathsDiffer])
 	}
 	return b.String()
