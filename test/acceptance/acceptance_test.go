@@ -51,6 +51,13 @@ func TestAPIServer(t *testing.T) {
 	srv := apiserver.Start(t)
 	t.Logf("kube-apiserver and etcd ready in %s", time.Since(start).Round(time.Millisecond))
 	lint := newLintPool(t, concurrency-1)
+	if *reportFile != "" && !filepath.IsAbs(*reportFile) {
+		abs, err := filepath.Abs(*reportFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*reportFile = abs
+	}
 	t.Chdir("../..") // paths in names and goldens are relative to the repository
 
 	var outs []outcome
