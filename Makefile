@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/mljob
 EXAMPLES := $(sort $(dir $(wildcard examples/*/*.cue)))
 
-.PHONY: build demo test check-format vet tools bench clean
+.PHONY: build demo test check-format vet tools etcd kube-apiserver acceptance bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mljob
@@ -21,8 +21,13 @@ demo: build
 		./$(BIN) render examples/overlays/workloads --overlay examples/overlays/$$env || exit $$?; \
 	done
 
-test: check-format vet tools
+test: check-format vet tools etcd kube-apiserver
 	$(GO) test ./...
+
+# The API server acceptance suite (test/acceptance) on its own, verbose, so
+# that its agreement table shows.
+acceptance: etcd kube-apiserver
+	$(GO) test -count=1 -v -run TestAPIServer ./test/acceptance
 
 # The pre-commit hook test (cmd/mljob/precommit_test.go) runs the real
 # pre-commit. Install Debian's package when it is missing: CI runs as root
@@ -34,6 +39,24 @@ tools:
 		fi; \
 		echo "installing pre-commit (Debian package)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pre-commit >/dev/null; \
+	}
+
+# The acceptance suite runs a real kube-apiserver, built from this module's
+# own dependency graph (tools.go pins it) so that it is the Kubernetes
+# version mljob validates with. The first build takes 5-8 minutes on two
+# cores; after it, Go's build cache makes this a check of a second or two.
+kube-apiserver:
+	$(GO) build -o bin/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+
+# ... and etcd behind it: Debian's etcd-server (etcd 3.4). Installed like
+# pre-commit above; its service is not started (the suite starts its own).
+etcd:
+	@command -v etcd >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "etcd is missing: apt-get install etcd-server"; exit 1; \
+		fi; \
+		echo "installing etcd (Debian package etcd-server)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >/dev/null; \
 	}
 
 check-format:
