@@ -465,35 +465,6 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// JSONWithout returns the object's JSON without a top-level field (kubectl
-// apply sends status, but the API server's create strategy drops it, so
-// checks leave it out) and a function that maps an offset in that JSON
-// back to an offset in d.JSON, for FieldAt.
-func (d *Document) JSONWithout(key string) ([]byte, func(int64) int64) {
-	for _, s := range d.spans {
-		if s.parent != 0 || s.seg.IsIndex || s.seg.Key != key || s.start == 0 {
-			continue
-		}
-		from := s.start - len(appendString(nil, key)) - 1
-		to := s.end
-		if from > 0 && d.JSON[from-1] == ',' {
-			from--
-		} else if to < len(d.JSON) && d.JSON[to] == ',' {
-			to++
-		}
-		out := make([]byte, 0, len(d.JSON)-(to-from))
-		out = append(out, d.JSON[:from]...)
-		out = append(out, d.JSON[to:]...)
-		return out, func(off int64) int64 {
-			if off >= int64(from) {
-				return off + int64(to-from)
-			}
-			return off
-		}
-	}
-	return d.JSON, func(off int64) int64 { return off }
-}
-
 type treeKey struct{}
 
 // tree is the document's JSON decoded, once.

@@ -239,26 +239,6 @@ func TestFieldAt(t *testing.T) {
 	}
 }
 
-func TestJSONWithout(t *testing.T) {
-	for _, tc := range []struct{ yaml, want string }{
-		{"kind: Job\nstatus: {active: 1}\nspec: {}", `{"kind":"Job","spec":{}}`},
-		{"status: {active: 1}\nkind: Job", `{"kind":"Job"}`},
-		{"kind: Job\nstatus: x", `{"kind":"Job"}`},
-		{"kind: Job", `{"kind":"Job"}`},
-	} {
-		d := read(t, tc.yaml)[0]
-		got, off := d.JSONWithout("status")
-		if string(got) != tc.want {
-			t.Errorf("%q: got %s, want %s", tc.yaml, got, tc.want)
-		}
-		if i := strings.Index(string(got), `"kind"`); i >= 0 {
-			if j := int(off(int64(i))); string(d.JSON[j:j+6]) != `"kind"` {
-				t.Errorf("%q: offset %d maps to %d, not to kind", tc.yaml, i, j)
-			}
-		}
-	}
-}
-
 // locator places the fields of a generated object: paths below
 // spec.template at line 5, the rest at the workload's line 3.
 type locator struct{}

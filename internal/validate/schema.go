@@ -30,8 +30,10 @@ type decoded struct {
 
 type decodedKey struct{}
 
-// decode decodes doc into its versioned type, without status, once per
-// document. It returns nil when there is no such type. The object is
+// decode decodes doc into its versioned type once per document, status
+// included: the API server decodes the whole body strictly (an unknown
+// field or a wrong type in status refuses the request) and only then
+// drops status. It returns nil when there is no such type. The object is
 // shared: checks that change it change a DeepCopy. A generated document
 // is decoded already.
 func decode(doc *manifest.Document) *decoded {
@@ -43,9 +45,8 @@ func decode(doc *manifest.Document) *decoded {
 		if kube.New(k) == nil {
 			return (*decoded)(nil)
 		}
-		data, offset := doc.JSONWithout("status")
-		obj, strict, err := kube.Decode(data, k)
-		return &decoded{obj: obj, strict: strict, err: err, offset: offset}
+		obj, strict, err := kube.Decode(doc.JSON, k)
+		return &decoded{obj: obj, strict: strict, err: err, offset: func(o int64) int64 { return o }}
 	}).(*decoded)
 }
 
@@ -61,8 +62,8 @@ func Decoded(doc *manifest.Document) runtime.Object {
 }
 
 // schemaCheck is the strict decoding the API server does with
-// fieldValidation=Strict, plus duplicate keys in YAML, which kubectl's YAML
-// parsing refuses.
+// fieldValidation=Strict, plus duplicate keys in YAML, which kubectl reads
+// silently (a warning).
 type schemaCheck struct{}
 
 func (schemaCheck) Check(doc *manifest.Document) []finding.Finding {
@@ -75,11 +76,12 @@ func (schemaCheck) Check(doc *manifest.Document) []finding.Finding {
 	}
 	t := reflect.TypeOf(kube.New(gvk(doc))).Elem()
 	var out []finding.Finding
+	// kubectl reads YAML without refusing repeated keys: the last value
+	// wins and the server never sees the others. The object is accepted,
+	// but what the earlier line says is lost: a warning.
 	for _, dup := range doc.Duplicates {
-		if len(dup.Path) > 0 && dup.Path[0].Key == "status" && !dup.Path[0].IsIndex {
-			continue
-		}
-		f := newFinding(RuleSchema, finding.Error, typedPath(t, dup.Path), "duplicate field %q", jsonPath(dup.Path))
+		f := newFinding(RuleSchema, finding.Warning, typedPath(t, dup.Path),
+			"duplicate field %q: kubectl keeps this value and silently drops the earlier one", jsonPath(dup.Path))
 		f.Pos = dup.Pos
 		out = append(out, f)
 	}

@@ -291,11 +291,14 @@ func TestSchema(t *testing.T) {
 			name: "duplicate keys",
 			yaml: edit(job, "  name: train\n", "  name: train\n  labels: {app: a, app: b}\n  name: again\n"),
 			want: []string{
-				`5:20 metadata.labels[app]: duplicate field "metadata.labels.app"`,
-				`6:3 metadata.name: duplicate field "metadata.name"`,
+				`warning 5:20 metadata.labels[app]: duplicate field "metadata.labels.app": kubectl keeps this value and silently drops the earlier one`,
+				`warning 6:3 metadata.name: duplicate field "metadata.name": kubectl keeps this value and silently drops the earlier one`,
 			},
 		},
-		{name: "status is not checked", yaml: job + "status:\n  whatever: 1\n  active: \"x\"\n"},
+		// The API server decodes status strictly before it drops it.
+		{name: "status unknown field", yaml: job + "status:\n  whatever: 1\n", want: []string{`13:3 status.whatever: unknown field "status.whatever"`}},
+		{name: "status wrong type", yaml: job + "status:\n  active: \"x\"\n", want: []string{"13:3 status.active: json: cannot unmarshal string into Go struct field JobStatus.status.active of type int32"}},
+		{name: "valid status", yaml: job + "status:\n  active: 1\n"},
 		{name: "not a batch object", yaml: "apiVersion: v1\nkind: Pod\nspec: {nope: 1}\n"},
 	})
 }
