@@ -69,9 +69,11 @@ func Import(opts ImportOptions) (*ImportResult, error) {
 		ds, derrs := manifest.Read(f, data)
 		errs = append(errs, derrs...)
 		for _, d := range ds {
-			if k := kube.GVK(d.APIVersion, d.Kind); k == kube.JobV1 || k == kube.CronJobV1 {
-				docs = append(docs, d)
-			} else if d.IsObject() {
+			k := kube.GVK(d.APIVersion, d.Kind)
+			switch id, _ := validate.Identify(d); {
+			case id == validate.Mistaken, k == kube.JobV1, k == kube.CronJobV1:
+				docs = append(docs, d) // refused below when Mistaken
+			case id != validate.NotObject:
 				res.Skipped[f]++
 			}
 		}

@@ -155,10 +155,10 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	}
 	var batch []*manifest.Document
 	for _, d := range docs {
-		switch {
-		case validate.IsBatch(d):
+		switch id, _ := validate.Identify(d); id {
+		case validate.Batch, validate.Mistaken:
 			batch = append(batch, d)
-		case d.IsObject():
+		case validate.Other:
 			res.Skipped++
 		}
 	}

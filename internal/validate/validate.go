@@ -106,6 +106,7 @@ func New(opts Options) (*Validator, error) {
 	}
 	v := &Validator{target: target, namespace: ns}
 	v.checkers = []Checker{
+		identityCheck{},
 		&schemaCheck{},
 		&deprecatedCheck{target: target},
 		&apiCheck{namespace: ns},
