@@ -22,12 +22,17 @@ demo: build
 	done
 
 test: check-format vet tools etcd kube-apiserver
-	$(GO) test ./...
+	$(GO) test $$($(GO) list ./... | grep -v /test/acceptance)
+	@$(MAKE) --no-print-directory acceptance
 
-# The API server acceptance suite (test/acceptance) on its own, verbose, so
-# that its agreement table shows.
+# The API server acceptance suite (test/acceptance) on its own, run every
+# time (-count=1: the server is outside Go's test cache), with its log:
+# what was compared and the agreement table.
 acceptance: etcd kube-apiserver
-	$(GO) test -count=1 -v -run TestAPIServer ./test/acceptance
+	@log=$$(mktemp); \
+	$(GO) test -count=1 -v -run TestAPIServer ./test/acceptance >$$log 2>&1; status=$$?; \
+	if [ $$status -eq 0 ]; then grep -v -e '^=== ' -e '^ *--- PASS' $$log; else cat $$log; fi; \
+	rm -f $$log; exit $$status
 
 # The pre-commit hook test (cmd/mljob/precommit_test.go) runs the real
 # pre-commit. Install Debian's package when it is missing: CI runs as root
