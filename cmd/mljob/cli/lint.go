@@ -94,9 +94,7 @@ directory without a Job or CronJob is said on stderr, and is not an error.`,
 // status: 2 when an input could not be used, else 1 when a finding is at
 // or above min.
 func writeLint(cmd *cobra.Command, f report.Format, out outputFlags, res *pipeline.LintResult, min finding.Severity) error {
-	for _, e := range res.Errors {
-		fmt.Fprintln(cmd.ErrOrStderr(), e)
-	}
+	printDiags(cmd.ErrOrStderr(), res.Errors)
 	for _, p := range res.Empty {
 		fmt.Fprintf(cmd.ErrOrStderr(), "mljob: %s: no Job or CronJob found\n", p)
 	}
