@@ -84,6 +84,9 @@ func NewLoader() (*Loader, error) {
 	}, nil
 }
 
+// Schema returns a definition of the schemas: #Workload, #Profile.
+func (l *Loader) Schema(def string) cue.Value { return l.root.LookupPath(cue.ParsePath(def)) }
+
 // Source is one input file: its name as shown to the user and its content.
 type Source struct {
 	Name string

@@ -75,15 +75,59 @@ func isTop(v cue.Value) bool { return fmt.Sprint(v) == "_" }
 // disjuncts returns the alternatives of a disjunction (defaults marked
 // with * count as alternatives too), or v alone.
 func disjuncts(v cue.Value) []cue.Value {
+	v = stripTop(v)
 	op, args := v.Expr()
+	if op != cue.OrOp {
+		// A reference to a disjunction (#EnvValue) is one once evaluated;
+		// anything else is kept as it is (patterns survive, which
+		// evaluating would drop).
+		if e := v.Eval(); e.Exists() {
+			if op2, args2 := e.Expr(); op2 == cue.OrOp {
+				op, args = op2, args2
+			}
+		}
+	}
 	if op != cue.OrOp {
 		return []cue.Value{v}
 	}
 	var out []cue.Value
 	for _, a := range args {
-		out = append(out, disjuncts(strip(a))...)
+		out = append(out, disjuncts(a)...)
 	}
 	return out
+}
+
+// Complete reports whether a value is data: concrete all the way down.
+func Complete(v cue.Value) bool {
+	return v.Validate(cue.Concrete(true)) == nil && !strings.Contains(fmt.Sprint(v), "...")
+}
+
+// Alternatives returns the alternatives of a schema value, or the value
+// alone.
+func Alternatives(v cue.Value) []cue.Value {
+	if !v.Exists() {
+		return nil
+	}
+	return disjuncts(v)
+}
+
+// stripTop removes a conjunction with _ (what FillPath adds).
+func stripTop(v cue.Value) cue.Value {
+	for i := 0; i < 4; i++ {
+		op, args := v.Expr()
+		if op != cue.AndOp || len(args) != 2 {
+			return v
+		}
+		switch {
+		case isTop(args[0]):
+			v = args[1]
+		case isTop(args[1]):
+			v = args[0]
+		default:
+			return v
+		}
+	}
+	return v
 }
 
 func describeAlternatives(alts []cue.Value) string {
@@ -226,15 +270,174 @@ func pluralOf(what string) (string, bool) {
 
 // patterns name the regular expressions of the schema in words; a
 // pattern not listed is shown as is.
-var patterns = []struct{ fragment, want string }{
-	{`[numkMGTPE]|[KMGTPE]i`, `a quantity such as "500m", "2" or "32Gi"`},
-	{`([0-9]+d)?([0-9]+h)?`, `a duration such as "90m", "6h", "1h30m" or "2d"`},
-	{`(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`, `a DNS subdomain (lower-case letters, digits, '-' and '.')`},
-	{`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, `a DNS label (lower-case letters, digits and '-', starting and ending with a letter or digit)`},
-	{`=~"^/"`, `an absolute path`},
-	{`^[A-Za-z_][A-Za-z0-9_]*$`, `a name of letters, digits and '_'`},
-	{`^[-._a-zA-Z][-._a-zA-Z0-9]*$`, `an environment variable name (letters, digits, '_', '-' and '.')`},
-	{`^[^\\s]+$`, `a string without spaces`},
+var patterns = []struct{ fragment, want, short string }{
+	{`[numkMGTPE]|[KMGTPE]i`, `a quantity such as "500m", "2" or "32Gi"`, "quantity"},
+	{`([0-9]+d)?([0-9]+h)?`, `a duration such as "90m", "6h", "1h30m" or "2d"`, "duration"},
+	{`(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`, `a DNS subdomain (lower-case letters, digits, '-' and '.')`, "DNS subdomain"},
+	{`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, `a DNS label (lower-case letters, digits and '-', starting and ending with a letter or digit)`, "DNS label"},
+	{`=~"^/"`, `an absolute path`, "absolute path"},
+	{`^[A-Za-z_][A-Za-z0-9_]*$`, `a name of letters, digits and '_'`, "identifier"},
+	{`^[-._a-zA-Z][-._a-zA-Z0-9]*$`, `an environment variable name (letters, digits, '_', '-' and '.')`, "variable name"},
+	{`^[^\\s]+$`, `a string without spaces`, "no spaces"},
+}
+
+// patternShort names the pattern in s briefly ("DNS label").
+func patternShort(s string) (string, bool) {
+	for _, p := range patterns {
+		if strings.Contains(s, p.fragment) {
+			return p.short, true
+		}
+	}
+	return "", false
+}
+
+// Brief is a compact, readable type for `mljob explain`: "string (DNS
+// label)", "int (1 to 64)", "{count, type}", ""Allow" | "Forbid"",
+// "list of string", with ", default X" when the schema has one.
+func Brief(v cue.Value) string {
+	def, hasDef := v.Default()
+	alts := disjuncts(v)
+	// [...T] defaults to [] without saying so.
+	hasDef = hasDef && (v.IncompleteKind() != cue.ListKind || len(alts) > 1)
+	if hasDef {
+		// The default is an alternative of its own (*"x" | string): the
+		// type is the others.
+		var rest []cue.Value
+		for _, a := range alts {
+			if !(a.IsConcrete() && (a.Equals(def) || fmt.Sprint(a) == fmt.Sprint(def))) {
+				rest = append(rest, a)
+			}
+		}
+		if len(rest) > 0 {
+			alts = rest
+		}
+	}
+	parts := make([]string, 0, len(alts))
+	seen := map[string]bool{}
+	for _, a := range alts {
+		if b := briefOne(a); !seen[b] {
+			seen[b] = true
+			parts = append(parts, b)
+		}
+	}
+	out := strings.Join(parts, " | ")
+	if hasDef && def.IsConcrete() {
+		if d := strings.Join(strings.Fields(fmt.Sprint(def)), " "); len(d) <= 40 {
+			out += ", default " + d
+		}
+	}
+	return out
+}
+
+func briefOne(orig cue.Value) string {
+	v := strip(orig)
+	switch k := v.IncompleteKind(); k {
+	case cue.BoolKind:
+		if v.IsConcrete() {
+			return fmt.Sprint(v)
+		}
+		return "bool"
+	case cue.StringKind:
+		if s, err := v.String(); err == nil && v.IsConcrete() {
+			return strconv.Quote(s)
+		}
+		src := fmt.Sprint(v)
+		if w, ok := patternShort(src); ok {
+			return "string (" + w + ")"
+		}
+		if strings.Contains(src, "=~") {
+			return "string (matching " + strings.TrimSpace(src[strings.Index(src, "=~")+2:]) + ")"
+		}
+		return "string"
+	case cue.IntKind, cue.NumberKind, cue.FloatKind:
+		name := "int"
+		if k != cue.IntKind {
+			name = "number"
+		}
+		if v.IsConcrete() {
+			return fmt.Sprint(v)
+		}
+		if b := strings.TrimSpace(bounds(v)); b != "" {
+			return name + " (" + strings.TrimPrefix(strings.TrimPrefix(b, "of "), "from ") + ")"
+		}
+		return name
+	case cue.ListKind:
+		if Complete(v) {
+			if s := strings.Join(strings.Fields(fmt.Sprint(v)), " "); len(s) <= 40 {
+				return s
+			}
+		}
+		prefix := "list of "
+		if strings.HasPrefix(fmt.Sprint(v), "[_") {
+			prefix = "non-empty list of "
+		}
+		if elem := v.LookupPath(cue.MakePath(cue.AnyIndex)); elem.Exists() {
+			return prefix + Brief(elem)
+		}
+		return "list"
+	case cue.StructKind:
+		// A map (with or without entries of its own): its entries; an
+		// open struct takes anything.
+		if elem := mapElem(orig); elem.Exists() {
+			if b := Brief(elem); b != "any" {
+				return "{NAME: " + b + "}"
+			}
+			if len(FieldNames(v)) == 0 {
+				return "struct (any fields)"
+			}
+		}
+		if names := FieldNames(v); len(names) > 0 {
+			return "{" + strings.Join(names, ", ") + "}"
+		}
+		if v.IsConcrete() {
+			return "{}"
+		}
+		return "struct (any fields)"
+	}
+	return "any"
+}
+
+// mapElem is the value of a map's entries ([K]: V), whatever K is.
+func mapElem(v cue.Value) cue.Value {
+	if !v.Exists() {
+		return cue.Value{}
+	}
+	if e := v.LookupPath(cue.MakePath(cue.AnyString)); e.Exists() {
+		return e
+	}
+	p := cue.MakePath(cue.Str("x"))
+	e := v.FillPath(p, v.Context().CompileString("_")).LookupPath(p)
+	if e.Err() != nil {
+		return cue.Value{}
+	}
+	return e
+}
+
+// Field returns the schema value of a struct's field, required,
+// optional or regular.
+func Field(parent cue.Value, name string) cue.Value {
+	if !parent.Exists() {
+		return cue.Value{}
+	}
+	// Not LookupPath: it answers for any name a pattern allows.
+	it, err := parent.Fields(cue.Optional(true))
+	if err != nil {
+		return cue.Value{}
+	}
+	for it.Next() {
+		if it.Selector().Unquoted() == name {
+			return it.Value()
+		}
+	}
+	return cue.Value{}
+}
+
+// MapElem is the value of a map's entries.
+func MapElem(v cue.Value) cue.Value {
+	if !v.Exists() {
+		return cue.Value{}
+	}
+	return mapElem(stripTop(v))
 }
 
 // patternWords names the pattern in s, if it is a known one.
@@ -272,7 +475,7 @@ var boundRE = regexp.MustCompile(`(>=|<=|>|<)\s*(-?[0-9.]+)`)
 func bounds(v cue.Value) string {
 	s := fmt.Sprint(v)
 	lo, hi := "", ""
-	if strings.HasPrefix(s, "uint") {
+	if regexp.MustCompile(`\buint\b`).MatchString(s) {
 		lo = "0"
 	}
 	for _, m := range boundRE.FindAllStringSubmatch(s, -1) {
