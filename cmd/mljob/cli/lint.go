@@ -86,6 +86,7 @@ directory without a Job or CronJob is said on stderr, and is not an error.`,
 	fl.StringVar(&opts.PodSecurity, "pod-security", "baseline", "Pod Security Standards `LEVEL`: "+strings.Join(validate.PodSecurityLevels, ", ")+" (off)")
 	lc.register(fl, &opts)
 	out.register(fl)
+	_ = cmd.RegisterFlagCompletionFunc("format", words(formatWords()...))
 	return cmd
 }
 

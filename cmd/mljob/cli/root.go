@@ -108,5 +108,14 @@ Kubernetes batch/v1 Job and CronJob YAML.`,
 	}
 	root.AddCommand(newRenderCmd(), newLintCmd(), newExplainCmd(), newImportCmd(), newFnCmd(), newVersionCmd())
 	root.AddCommand(newPolicyCmd(), newInitCmd(), newRulesCmd())
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		registerCompletions(c)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	plainHelp(root)
 	return root
 }
