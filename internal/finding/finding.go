@@ -88,6 +88,11 @@ type Finding struct {
 	// remediation: a finding that stands for several rules' findings of
 	// one cause carries the most specific rule's advice.
 	Fix string `json:"fix"`
+	// Also are the paths of other fields the same cause made a rule
+	// report (the job-name label the API server derives from a name it
+	// refuses): not reported on their own, kept for tools that compare
+	// the fields named with the API server's.
+	Also []string `json:"-"`
 }
 
 // Suppression says which waiver covers a finding.

@@ -83,17 +83,18 @@ func oneCause(fs []finding.Finding, name string, set *rules.Set) []finding.Findi
 		}
 	}
 	// Labels derived from a name the API server refuses already.
-	nameRefused := false
+	nameAt := -1
 	for i, f := range fs {
 		if !dropped[i] && f.Path == "metadata.name" && rules.IsGo(f.Rule) {
-			nameRefused = true
+			nameAt = i
 		}
 	}
-	if nameRefused && name != "" {
+	if nameAt >= 0 && name != "" {
 		for i, f := range fs {
-			if !dropped[i] && rules.IsGo(f.Rule) && strings.HasSuffix(f.Path, ".labels") &&
+			if !dropped[i] && i != nameAt && rules.IsGo(f.Rule) && strings.HasSuffix(f.Path, ".labels") &&
 				strings.Contains(f.Message, `Invalid value: "`+name+`"`) {
 				dropped[i] = true
+				fs[nameAt].Also = append(fs[nameAt].Also, f.Path)
 			}
 		}
 	}

@@ -51,6 +51,9 @@ func TestOneFindingPerCause(t *testing.T) {
 				t.Fatalf("%d findings, want %d:\n%s", len(res.Findings), len(c.want), describe(res.Findings))
 			}
 			for i, f := range res.Findings {
+				if c.file == "name-invalid" && strings.Join(f.Also, ",") != "spec.template.labels" {
+					t.Errorf("the label of the same cause is not kept aside: %v", f.Also)
+				}
 				want := c.want[i]
 				prefix, wantFix, _ := strings.Cut(strings.TrimSuffix(want, ")"), " (")
 				got := fmt.Sprintf("%s %s: %s", f.Rule, f.Path, f.Message)
