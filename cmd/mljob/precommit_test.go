@@ -154,7 +154,7 @@ func TestPreCommitHooks(t *testing.T) {
 `})
 	commit("bad workload", false,
 		`(?m)^mljob lint\.+Failed$`,
-		`workloads/finetune\.cue:5:2: workloads\.finetune\.gpus: field not allowed`)
+		`workloads/finetune\.cue:5:2: workloads\.finetune\.gpus: unknown field; did you mean gpu\?`)
 	must(t, os.Remove(filepath.Join(repo, "workloads/finetune.cue")))
 
 	// A bad Job manifest.

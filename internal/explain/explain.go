@@ -5,21 +5,26 @@ package explain
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
+	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/format"
 
+	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/workload"
 	"github.com/mljob/mljob/schemas"
 )
 
 // Field is one documented field of the schema.
 type Field struct {
-	Name     string
-	Doc      string
-	Type     string // the CUE constraint, e.g. int & >=0 & <=10000
+	Name string
+	Doc  string
+	// Type is readable: "string (DNS label)", "int (1 to 64)",
+	// "{count, type}", with ", default X" when there is one.
+	Type     string
 	Required bool
 	// Types lists the workload types the field is for; empty means all.
 	Types []string
@@ -29,8 +34,11 @@ type Field struct {
 
 // Schema is the parsed workload language.
 type Schema struct {
-	defs     map[string]*ast.StructLit
-	defDocs  map[string]string
+	defs    map[string]*ast.StructLit
+	defDocs map[string]string
+	// formats maps the name a type gives a format in parentheses
+	// ("duration") to the documentation of its definition.
+	formats  map[string]string
 	Workload *Field
 	Profile  *Field
 	// TypeDocs maps each workload type to its line of the `type` doc.
@@ -58,8 +66,18 @@ func Load() (*Schema, error) {
 			}
 		}
 	}
-	s.Workload = s.field("#Workload", s.defs["#Workload"], nil, 0)
-	s.Profile = s.field("#Profile", s.defs["#Profile"], nil, 0)
+	l, err := load.NewLoader()
+	if err != nil {
+		return nil, err
+	}
+	s.formats = map[string]string{}
+	for name, doc := range s.defDocs {
+		for _, m := range formatName.FindAllStringSubmatch(load.Brief(l.Schema(name)), -1) {
+			s.formats[m[1]] = doc
+		}
+	}
+	s.Workload = s.field("#Workload", s.defs["#Workload"], nil, 0, l.Schema("#Workload"))
+	s.Profile = s.field("#Profile", s.defs["#Profile"], nil, 0, l.Schema("#Profile"))
 	if s.Workload == nil || s.Profile == nil {
 		return nil, fmt.Errorf("explain: schema lacks #Workload or #Profile")
 	}
@@ -92,13 +110,20 @@ func structOf(e ast.Expr) *ast.StructLit {
 	return nil
 }
 
+var formatName = regexp.MustCompile(`\(([a-zA-Z ]+)\)`)
+
 // field documents a field whose value is st (or a reference to a
-// definition); depth stops runaway recursion.
-func (s *Schema) field(name string, st *ast.StructLit, fd *ast.Field, depth int) *Field {
+// definition) and whose schema value is v; depth stops runaway
+// recursion. A field declared twice (a map's pattern, then its
+// defaults) is one field.
+func (s *Schema) field(name string, st *ast.StructLit, fd *ast.Field, depth int, v cue.Value) *Field {
 	f := &Field{Name: name}
 	if fd != nil {
 		f.Doc = docOf(fd)
 		f.Type = typeString(fd.Value)
+		if v.Exists() {
+			f.Type = load.Brief(v)
+		}
 		f.Required = fd.Constraint.String() == "!"
 		for _, a := range fd.Attrs {
 			key, body := a.Split()
@@ -113,7 +138,9 @@ func (s *Schema) field(name string, st *ast.StructLit, fd *ast.Field, depth int)
 			st = s.structOfValue(fd.Value)
 		}
 	}
-	if st == nil || depth > 4 {
+	if st == nil || depth > 4 || mixed(v) || mixed(load.MapElem(v)) {
+		// A value of alternatives (env's literal or references) is
+		// described by its type; it has no fields of its own.
 		return f
 	}
 	for _, d := range st.Elts {
@@ -125,9 +152,61 @@ func (s *Schema) field(name string, st *ast.StructLit, fd *ast.Field, depth int)
 		if err != nil || strings.HasPrefix(n, "#") || strings.HasPrefix(n, "_") {
 			continue
 		}
-		f.Fields = append(f.Fields, s.field(n, nil, sub, depth+1))
+		var sv cue.Value
+		if alts := load.Alternatives(v); len(alts) > 1 {
+			// Struct alternatives (a definition, or a default): the
+			// definition's fields, not the default's values.
+			for _, a := range alts {
+				if !load.Complete(a) {
+					v = a
+					break
+				}
+			}
+		}
+		if v.Exists() {
+			if sv = load.Field(v, n); !sv.Exists() { // a map: its entries' fields
+				sv = load.Field(load.MapElem(v), n)
+			}
+		}
+		next := s.field(n, nil, sub, depth+1, sv)
+		if prev := fieldByName(f.Fields, n); prev != nil {
+			// Declared again (a map's pattern, then its default
+			// entries): one field, documented by the first.
+			if prev.Doc == "" {
+				prev.Doc = next.Doc
+			}
+			if len(prev.Fields) == 0 {
+				prev.Fields = next.Fields
+			}
+			continue
+		}
+		f.Fields = append(f.Fields, next)
 	}
 	return f
+}
+
+// mixed reports whether a schema value has alternatives that are not
+// all structs (a literal or a reference, for env).
+func mixed(v cue.Value) bool {
+	alts := load.Alternatives(v)
+	if len(alts) < 2 {
+		return false
+	}
+	for _, a := range alts {
+		if a.IncompleteKind() != cue.StructKind {
+			return true
+		}
+	}
+	return false
+}
+
+func fieldByName(fs []*Field, name string) *Field {
+	for _, f := range fs {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
 }
 
 // structOfValue finds the struct of a field's value: a literal, a
@@ -268,8 +347,13 @@ func (s *Schema) Write(path string, profile *workload.Profile) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if typ != "" {
+	switch {
+	case typ != "":
 		fmt.Fprintf(&b, "WORKLOAD TYPE: %s\n", typ)
+	case f == s.Profile:
+		b.WriteString("PROFILE: the platform's defaults; a project sets any of them with a top-level `profile: {...}`\n")
+	case f == s.Workload:
+		b.WriteString("WORKLOAD: one batch workload, under `workloads: NAME: {...}`\n")
 	}
 	if f != s.Workload && f != s.Profile {
 		fmt.Fprintf(&b, "FIELD:    %s <%s>%s\n", path, f.Type, requiredMark(f))
@@ -302,13 +386,17 @@ func (s *Schema) Write(path string, profile *workload.Profile) (string, error) {
 	return b.String(), nil
 }
 
-// writeDefs explains the definitions (#Quantity, #Duration, ...) that the
-// field's type names.
+// writeDefs explains the formats (quantity, duration, ...) that the
+// field's type and its sub-fields' name.
 func (s *Schema) writeDefs(b *bytes.Buffer, f *Field) {
 	var lines []string
-	for _, name := range sortedKeys(s.defDocs) {
-		if strings.Contains(f.Type, name) && !strings.Contains(f.Type, name+"a") {
-			lines = append(lines, fmt.Sprintf("    %s: %s", name, strings.ReplaceAll(s.defDocs[name], "\n", " ")))
+	types := f.Type
+	for _, sub := range f.Fields {
+		types += " " + sub.Type
+	}
+	for _, name := range sortedKeys(s.formats) {
+		if strings.Contains(types, "("+name+")") {
+			lines = append(lines, fmt.Sprintf("    %s: %s", name, strings.ReplaceAll(s.formats[name], "\n", " ")))
 		}
 	}
 	if len(lines) > 0 {

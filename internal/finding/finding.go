@@ -84,6 +84,15 @@ type Finding struct {
 	// Suppressed is set when a waiver covers the finding: it is still
 	// reported, but does not count for the exit status.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Fix says how to fix the finding when it is not its rule's
+	// remediation: a finding that stands for several rules' findings of
+	// one cause carries the most specific rule's advice.
+	Fix string `json:"fix"`
+	// Also are the paths of other fields the same cause made a rule
+	// report (the job-name label the API server derives from a name it
+	// refuses): not reported on their own, kept for tools that compare
+	// the fields named with the API server's.
+	Also []string `json:"-"`
 }
 
 // Suppression says which waiver covers a finding.
@@ -108,9 +117,10 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 		Column     int          `json:"column"`
 		Path       string       `json:"path"`
 		Object     Object       `json:"object"`
+		Fix        string       `json:"fix"`
 		Suppressed *Suppression `json:"suppressed,omitempty"`
 	}
-	return json.Marshal(flat{f.Rule, f.Severity, f.Message, f.File, f.Line, f.Column, f.Path, f.Object, f.Suppressed})
+	return json.Marshal(flat{f.Rule, f.Severity, f.Message, f.File, f.Line, f.Column, f.Path, f.Object, f.Fix, f.Suppressed})
 }
 
 // Sort orders findings by file, line, column, rule, then message.

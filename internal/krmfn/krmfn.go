@@ -239,17 +239,21 @@ func LintValidator(items []*yaml.RNode) (framework.Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Find(wd)
-	if err != nil {
-		return nil, err
-	}
-	res, err := pipeline.Lint(pipeline.LintOptions{Manifests: ms, Config: cfg})
-	if err != nil {
+	res := &pipeline.LintResult{}
+	// A configuration that does not load is an input error: a result,
+	// like a manifest that does not parse.
+	if cfg, cerr := config.Find(wd); cerr != nil {
+		res.Errors.Append(cerr)
+	} else if res, err = pipeline.Lint(pipeline.LintOptions{Manifests: ms, Config: cfg}); err != nil {
 		return nil, err
 	}
 	var out framework.Results
 	for _, e := range res.Errors {
-		out = append(out, &framework.Result{Message: e.Error(), Severity: framework.Error})
+		r := &framework.Result{Message: e.Error(), Severity: framework.Error}
+		if e.Pos.File != "" {
+			r.File = &framework.File{Path: e.Pos.File}
+		}
+		out = append(out, r)
 	}
 	for _, f := range res.Findings {
 		if f.Suppressed != nil {

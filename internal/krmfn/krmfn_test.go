@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/mljob/mljob/cmd/mljob/cli"
 	"github.com/mljob/mljob/internal/golden"
@@ -156,5 +157,28 @@ func TestKustomizeExecValidator(t *testing.T) {
 				t.Errorf("the Job did not come through:\n%s", y)
 			}
 		})
+	}
+}
+
+// TestConfigErrorIsAResult: a .mljob.yaml that does not load is an
+// input error, reported as a result at the file like a manifest that
+// does not parse, not a failure of the function.
+func TestConfigErrorIsAResult(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ".mljob.yaml"), []byte("rules:\n  image-tag: {enabled: nope}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	job, err := kyaml.Parse("apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: \"c:1\"}]}}}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := krmfn.LintValidator([]*kyaml.RNode{job})
+	if err != nil {
+		t.Fatalf("the function failed: %v", err)
+	}
+	if len(res) != 1 || res[0].Severity != "error" || res[0].File == nil || res[0].File.Path != ".mljob.yaml" ||
+		!strings.Contains(res[0].Message, ".mljob.yaml:2: ") {
+		t.Errorf("results: %+v", res)
 	}
 }

@@ -118,7 +118,7 @@ func Build(overlay string, bases []Base) ([]Resource, error) {
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	rm, err := k.Run(fs, abs)
 	if err != nil {
-		return nil, fmt.Errorf("kustomize %s: %w", overlay, err)
+		return nil, explain(overlay, fs, err)
 	}
 	if !fs.baseUsed() {
 		var dirs []string
@@ -133,6 +133,139 @@ func Build(overlay string, bases []Base) ([]Resource, error) {
 		return nil, fmt.Errorf("overlay %s does not use the rendered workloads: add %s to its resources", overlay, strings.Join(dirs, " or "))
 	}
 	return resources(rm)
+}
+
+// explain turns a failed build into what the user must fix: an overlay
+// directory without a kustomization, or a file or directory the
+// kustomization names that does not exist, at its line. Other failures
+// keep kustomize's words, prefixed with the overlay.
+func explain(overlay string, fs *overlayFS, err error) error {
+	info, serr := os.Stat(overlay)
+	switch {
+	case serr != nil:
+		return fmt.Errorf("overlay %s: no such directory", overlay)
+	case !info.IsDir():
+		return fmt.Errorf("overlay %s: not a directory (want a directory with a kustomization.yaml)", overlay)
+	}
+	file := File(overlay)
+	if file == filepath.ToSlash(overlay) {
+		return fmt.Errorf("overlay %s: no kustomization.yaml in it", overlay)
+	}
+	abs, aerr := filepath.Abs(overlay)
+	if aerr != nil {
+		return fmt.Errorf("overlay %s: %w", overlay, err)
+	}
+	var errs diag.List
+	for _, ref := range references(file) {
+		if strings.Contains(ref.path, "://") || strings.HasPrefix(ref.path, "github.com/") {
+			continue // remote: kustomize says what went wrong
+		}
+		if fs.Exists(filepath.Join(abs, ref.path)) {
+			continue
+		}
+		msg := fmt.Sprintf("overlay %s: %s: %s not found", overlay, ref.field, ref.path)
+		if ref.field == "resources" && filepath.Ext(ref.path) == "" {
+			if near := fs.nearestBase(overlay, ref.path); near != "" {
+				msg += "; the rendered workloads are in " + near
+			}
+		}
+		errs = append(errs, diag.Errorf(diag.Pos{File: file, Line: ref.line, Column: ref.col}, "", "%s", msg))
+	}
+	if len(errs) > 0 {
+		return errs.Err()
+	}
+	return fmt.Errorf("overlay %s: %w", overlay, err)
+}
+
+// reference is a path a kustomization names, and where.
+type reference struct {
+	field, path string
+	line, col   int
+}
+
+// references lists the local paths a kustomization file names:
+// resources, components, patch files, generator files.
+func references(file string) []reference {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	var refs []reference
+	add := func(field string, n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode && n.Value != "" {
+			refs = append(refs, reference{field: field, path: n.Value, line: n.Line, col: n.Column})
+		}
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		key, val := m.Content[i].Value, m.Content[i+1]
+		if val.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, item := range val.Content {
+			switch key {
+			case "resources", "components", "patchesStrategicMerge", "crds":
+				add(key, item)
+			case "patches", "patchesJson6902":
+				if item.Kind == yaml.MappingNode {
+					for j := 0; j+1 < len(item.Content); j += 2 {
+						if item.Content[j].Value == "path" {
+							add(key, item.Content[j+1])
+						}
+					}
+				}
+			case "configMapGenerator", "secretGenerator":
+				if item.Kind != yaml.MappingNode {
+					continue
+				}
+				for j := 0; j+1 < len(item.Content); j += 2 {
+					if k := item.Content[j].Value; k == "files" || k == "envs" {
+						for _, f := range item.Content[j+1].Content {
+							// files: [key=path] names the key first.
+							if _, path, ok := strings.Cut(f.Value, "="); ok {
+								f2 := *f
+								f2.Value = path
+								f = &f2
+							}
+							add(key, f)
+						}
+					}
+				}
+			}
+		}
+	}
+	return refs
+}
+
+// nearestBase is the rendered workloads' directory, relative to the
+// overlay, that a missing resource most likely meant: the only one, or
+// the one of the same name.
+func (o *overlayFS) nearestBase(overlay, ref string) string {
+	abs, err := filepath.Abs(overlay)
+	if err != nil {
+		return ""
+	}
+	var rels []string
+	for _, d := range o.dirs {
+		rel, err := filepath.Rel(abs, d)
+		if err != nil {
+			continue
+		}
+		rels = append(rels, filepath.ToSlash(rel))
+	}
+	if len(rels) == 1 {
+		return rels[0]
+	}
+	for _, r := range rels {
+		if filepath.Base(r) == filepath.Base(ref) {
+			return r
+		}
+	}
+	return ""
 }
 
 func resources(rm resmap.ResMap) ([]Resource, error) {

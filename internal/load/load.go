@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -48,7 +47,10 @@ type Item struct {
 // Loader evaluates projects against the schemas. It is not safe for
 // concurrent use (neither is CUE's evaluator).
 type Loader struct {
-	ctx      *cue.Context
+	ctx *cue.Context
+	// root is the schemas' package: its definitions name the patterns
+	// of map keys.
+	root     cue.Value
 	workload cue.Value
 	profile  cue.Value
 	// Cwd is the directory file names are shown relative to.
@@ -75,11 +77,15 @@ func NewLoader() (*Loader, error) {
 	cwd, _ := os.Getwd()
 	return &Loader{
 		ctx:      ctx,
+		root:     v,
 		workload: v.LookupPath(cue.ParsePath("#Workload")),
 		profile:  v.LookupPath(cue.ParsePath("#Profile")),
 		Cwd:      cwd,
 	}, nil
 }
+
+// Schema returns a definition of the schemas: #Workload, #Profile.
+func (l *Loader) Schema(def string) cue.Value { return l.root.LookupPath(cue.ParsePath(def)) }
 
 // Source is one input file: its name as shown to the user and its content.
 type Source struct {
@@ -119,6 +125,7 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 	inst := build.NewContext().NewInstance("", nil)
 	user := map[string]bool{}
 	fields := map[string]diag.Pos{}
+	decls := map[string][]decl{}
 	var errs diag.List
 	pkg := ""
 	var files []*ast.File
@@ -127,7 +134,7 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 		user[s.Name] = true
 		f, err := parser.ParseFile(s.Name, s.Data, parser.ParseComments)
 		if err != nil {
-			errs = append(errs, l.cueDiags(err, cue.Value{}, "", diag.Pos{File: s.Name}, user)...)
+			errs = append(errs, l.cueDiags(err, "", diag.Pos{File: s.Name}, user)...)
 			continue
 		}
 		// A package clause is allowed; all files of a project are one
@@ -139,7 +146,7 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 			}
 			pkg = name
 		}
-		recordFields(f.Decls, "", fields)
+		recordFields(f.Decls, "", fields, decls)
 		files = append(files, f)
 	}
 	if pkg == "" {
@@ -150,20 +157,24 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 	// clause would each be a package of their own.
 	for _, f := range files {
 		if err := inst.AddSyntax(withPackage(f, pkg)); err != nil {
-			errs = append(errs, l.cueDiags(err, cue.Value{}, "", diag.Pos{File: f.Filename}, user)...)
+			errs = append(errs, l.cueDiags(err, "", diag.Pos{File: f.Filename}, user)...)
 		}
 	}
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}
 	root := l.ctx.BuildInstance(inst)
-	if err := root.Err(); err != nil {
-		return nil, l.cueDiags(err, cue.Value{}, "", diag.Pos{File: p.Files[0]}, user).Err()
-	}
+	// Errors in the values (a field set to two values in two files) are
+	// explained field by field below; the root's error is only reported
+	// when nothing below explains it.
+	rootErr := root.Err()
 
 	it, err := root.Fields(cue.Optional(true))
 	if err != nil {
-		return nil, l.cueDiags(err, cue.Value{}, "", diag.Pos{File: p.Files[0]}, user).Err()
+		if rootErr != nil {
+			err = rootErr
+		}
+		return nil, l.cueDiags(err, "", diag.Pos{File: p.Files[0]}, user).Err()
 	}
 	var wls, prof cue.Value
 	for it.Next() {
@@ -173,23 +184,34 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 		case "profile":
 			prof = it.Value()
 		default:
-			errs = append(errs, diag.Errorf(l.userPos(it.Value(), user, diag.Pos{File: p.Files[0]}), it.Selector().String(),
-				"unknown top-level field (want workloads or profile; use _name or #Name for helpers)"))
+			msg := "unknown top-level field (want workloads or profile; use _name or #Name for helpers)"
+			if best := closest(it.Selector().Unquoted(), []string{"workloads", "profile"}); best != "" {
+				msg = "unknown top-level field; did you mean " + best + "?"
+			}
+			at := diag.Pos{File: p.Files[0]}
+			if ds := decls[it.Selector().Unquoted()]; len(ds) > 0 {
+				at = ds[0].pos
+			}
+			errs = append(errs, diag.Errorf(l.userPos(it.Value(), user, at), it.Selector().String(), "%s", msg))
 		}
 	}
 
-	profile, perrs := l.loadProfile(prof, user, p.Files[0])
+	sortDecls(decls)
+	profile, perrs := l.loadProfile(prof, user, p.Files[0], narrow(decls, "profile"))
 	errs = append(errs, perrs...)
 	p.Profile = profile
 
 	if wls.Exists() {
-		if wls.IncompleteKind() != cue.StructKind {
+		if k := wls.IncompleteKind(); k != cue.StructKind && k != cue.BottomKind {
 			errs = append(errs, diag.Errorf(l.userPos(wls, user, diag.Pos{File: p.Files[0]}), "workloads", "want a struct of workloads, got %v", wls.IncompleteKind()))
 		} else {
-			items, werrs := l.loadWorkloads(wls, user, fields)
+			items, werrs := l.loadWorkloads(wls, user, fields, decls)
 			errs = append(errs, werrs...)
 			p.Workloads = items
 		}
+	}
+	if len(errs) == 0 && rootErr != nil {
+		errs = l.cueDiags(rootErr, "", diag.Pos{File: p.Files[0]}, user)
 	}
 	if len(errs) > 0 {
 		return nil, errs.Err()
@@ -197,19 +219,19 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 	return p, nil
 }
 
-func (l *Loader) loadProfile(prof cue.Value, user map[string]bool, file string) (*workload.Profile, diag.List) {
+func (l *Loader) loadProfile(prof cue.Value, user map[string]bool, file string, decls map[string][]decl) (*workload.Profile, diag.List) {
 	v := l.profile
 	fallback := diag.Pos{File: file}
 	if prof.Exists() {
-		v = v.Unify(prof)
 		fallback = l.userPos(prof, user, fallback)
-	}
-	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return nil, l.cueDiags(err, l.profile, "profile", fallback, user)
+		var errs diag.List
+		if v, errs = l.check(prof, l.profile, "profile", fallback, user, decls); len(errs) > 0 {
+			return nil, errs
+		}
 	}
 	b, err := v.MarshalJSON()
 	if err != nil {
-		return nil, l.cueDiags(err, l.profile, "profile", fallback, user)
+		return nil, l.cueDiags(err, "profile", fallback, user)
 	}
 	p, err := workload.DecodeProfile(b)
 	if err != nil {
@@ -218,7 +240,7 @@ func (l *Loader) loadProfile(prof cue.Value, user map[string]bool, file string) 
 	return p, nil
 }
 
-func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[string]diag.Pos) ([]Item, diag.List) {
+func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[string]diag.Pos, decls map[string][]decl) ([]Item, diag.List) {
 	var items []Item
 	var errs diag.List
 	// Group field positions by workload once: looking them up per
@@ -237,9 +259,23 @@ func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[s
 		}
 		m[field] = p
 	}
+	declsBy := map[string]map[string][]decl{}
+	for k, ds := range decls {
+		rest, ok := strings.CutPrefix(k, "workloads.")
+		if !ok {
+			continue
+		}
+		name, field, _ := strings.Cut(rest, ".")
+		m := declsBy[name]
+		if m == nil {
+			m = map[string][]decl{}
+			declsBy[name] = m
+		}
+		m[field] = ds
+	}
 	it, err := wls.Fields()
 	if err != nil {
-		return nil, l.cueDiags(err, cue.Value{}, "workloads", diag.Pos{}, user)
+		return nil, l.cueDiags(err, "workloads", diag.Pos{}, user)
 	}
 	for it.Next() {
 		sel := it.Selector()
@@ -252,14 +288,14 @@ func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[s
 		}
 
 		prefix := src.Path("")
-		v := l.workload.Unify(raw)
-		if err := v.Validate(cue.Concrete(true)); err != nil {
-			errs = append(errs, l.cueDiags(err, l.workload, prefix, src.Pos, user)...)
+		v, verrs := l.check(raw, l.workload, prefix, src.Pos, user, declsBy[sel.Unquoted()])
+		if len(verrs) > 0 {
+			errs = append(errs, verrs...)
 			continue
 		}
 		b, err := v.MarshalJSON()
 		if err != nil {
-			errs = append(errs, l.cueDiags(err, l.workload, prefix, src.Pos, user)...)
+			errs = append(errs, l.cueDiags(err, prefix, src.Pos, user)...)
 			continue
 		}
 		w, err := workload.Decode(b)
@@ -274,10 +310,11 @@ func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[s
 }
 
 // recordFields records where each field path is declared in a file, as
-// the position of its label: "workloads.train.gpu.type". The first
-// declaration wins; pattern and dynamic labels are skipped, since they
-// declare no particular field.
-func recordFields(decls []ast.Decl, prefix string, m map[string]diag.Pos) {
+// the position of its label: "workloads.train.gpu.type". fields keeps
+// the first declaration, decls every one (with its value when it is a
+// literal), so that a conflict can name each place. Pattern and dynamic
+// labels are skipped, since they declare no particular field.
+func recordFields(decls []ast.Decl, prefix string, m map[string]diag.Pos, all map[string][]decl) {
 	for _, d := range decls {
 		switch f := d.(type) {
 		case *ast.Field:
@@ -289,15 +326,21 @@ func recordFields(decls []ast.Decl, prefix string, m map[string]diag.Pos) {
 			if prefix != "" {
 				key = prefix + "." + name
 			}
+			at := pos(f.Label.Pos())
 			if _, ok := m[key]; !ok {
-				m[key] = pos(f.Label.Pos())
+				m[key] = at
 			}
+			value := ""
+			if lit, ok := f.Value.(*ast.BasicLit); ok {
+				value = lit.Value
+			}
+			all[key] = append(all[key], decl{pos: at, value: value})
 			if st, ok := f.Value.(*ast.StructLit); ok {
-				recordFields(st.Elts, key, m)
+				recordFields(st.Elts, key, m, all)
 			}
 		case *ast.EmbedDecl:
-			if st, ok := d.(*ast.EmbedDecl).Expr.(*ast.StructLit); ok {
-				recordFields(st.Elts, prefix, m)
+			if st, ok := f.Expr.(*ast.StructLit); ok {
+				recordFields(st.Elts, prefix, m, all)
 			}
 		}
 	}
@@ -311,15 +354,11 @@ func (l *Loader) userPos(v cue.Value, user map[string]bool, fallback diag.Pos) d
 	return fallback
 }
 
-// cueDiags turns a CUE error into diagnostics that point into the user's
-// files. Paths are prefixed with prefix (the workload's path).
-func (l *Loader) cueDiags(err error, schema cue.Value, prefix string, fallback diag.Pos, user map[string]bool) diag.List {
-	type item struct {
-		d      *diag.Diagnostic
-		format string
-		args   []any
-	}
-	var items []item
+// cueDiags turns a CUE error that is not about a field's value (syntax,
+// a package that does not build) into diagnostics that point into the
+// user's files. Paths are prefixed with prefix.
+func (l *Loader) cueDiags(err error, prefix string, fallback diag.Pos, user map[string]bool) diag.List {
+	var out diag.List
 	for _, e := range cueerrors.Errors(err) {
 		p := fallback
 		for _, cp := range cueerrors.Positions(e) {
@@ -330,8 +369,6 @@ func (l *Loader) cueDiags(err error, schema cue.Value, prefix string, fallback d
 		}
 		format, args := e.Msg()
 		path := e.Path()
-		// Errors of a workload are reported below workloads.NAME, not
-		// below the schema definition it was checked against.
 		if len(path) > 0 && strings.HasPrefix(path[0], "#") {
 			path = path[1:]
 		}
@@ -341,193 +378,10 @@ func (l *Loader) cueDiags(err error, schema cue.Value, prefix string, fallback d
 		} else if fieldPath == "" {
 			fieldPath = prefix
 		}
-		msg := friendly(format, args)
-		if format == "field not allowed" && len(path) > 0 && schema.Exists() {
-			msg += suggest(schema, path)
-		}
-		d := &diag.Diagnostic{Pos: p, Path: fieldPath, Msg: msg}
-		items = append(items, item{d, format, args})
-	}
-
-	// CUE reports a value that matches no alternative of a disjunction as
-	// "N errors in empty disjunction" followed by one error per
-	// alternative. Say it once: the value and what it may be.
-	byPath := map[string][]item{}
-	for _, it := range items {
-		byPath[it.d.Path] = append(byPath[it.d.Path], it)
-	}
-	var out diag.List
-	done := map[string]bool{}
-	for _, it := range items {
-		group := byPath[it.d.Path]
-		if done[it.d.Path] {
-			continue
-		}
-		if !isDisjunctionGroup(group[0].format) {
-			out = append(out, it.d)
-			continue
-		}
-		done[it.d.Path] = true
-		var conflicts [][2]string
-		var alts []string
-		at := group[0].d.Pos
-		for _, c := range group[1:] {
-			at = c.d.Pos
-			switch {
-			case strings.HasPrefix(c.format, "conflicting values") && len(c.args) >= 2:
-				conflicts = append(conflicts, [2]string{fmt.Sprint(c.args[0]), fmt.Sprint(c.args[1])})
-			default:
-				alts = append(alts, c.d.Msg)
-			}
-		}
-		value := commonValue(conflicts)
-		if value == "" {
-			// Not the usual shape: keep every message.
-			for _, c := range group[1:] {
-				out = append(out, c.d)
-			}
-			continue
-		}
-		want := map[string]bool{}
-		for _, a := range alts {
-			want[a] = true
-		}
-		if len(alts) == 0 {
-			for _, c := range conflicts {
-				other := c[0]
-				if other == value {
-					other = c[1]
-				}
-				want[shortStruct(other)] = true
-			}
-		}
-		list := make([]string, 0, len(want))
-		for w := range want {
-			list = append(list, w)
-		}
-		sort.Strings(list)
-		msg := fmt.Sprintf("invalid value %s (want %s)", value, strings.Join(list, " | "))
-		if len(alts) > 0 {
-			msg = strings.Join(list, "; ")
-		}
-		out = append(out, &diag.Diagnostic{Pos: at, Path: it.d.Path, Msg: msg})
+		out = append(out, &diag.Diagnostic{Pos: p, Path: fieldPath, Msg: scrub(fmt.Sprintf(format, args...))})
 	}
 	out.Sort()
 	return out
-}
-
-// suggest names the closest field the schema allows where path's last
-// element is, as "; did you mean gpu?".
-func suggest(schema cue.Value, path []string) string {
-	parent := schema
-	for _, p := range path[:len(path)-1] {
-		parent = parent.LookupPath(cue.MakePath(cue.Str(p)))
-		if !parent.Exists() {
-			return ""
-		}
-	}
-	bad := path[len(path)-1]
-	it, err := parent.Fields(cue.Optional(true))
-	if err != nil {
-		return ""
-	}
-	best, bestDist := "", 3
-	for it.Next() {
-		name := it.Selector().Unquoted()
-		if d := editDistance(strings.ToLower(bad), strings.ToLower(name)); d < bestDist {
-			best, bestDist = name, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return "; did you mean " + best + "?"
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-var structField = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)[!?]?:`)
-
-// shortStruct shows a struct alternative by its field names:
-// {secret!:#DNSSubdomain,key!:string} becomes {secret, key}.
-func shortStruct(s string) string {
-	if !strings.HasPrefix(s, "{") {
-		return s
-	}
-	var names []string
-	for _, m := range structField.FindAllStringSubmatch(s, -1) {
-		names = append(names, m[1])
-	}
-	return "{" + strings.Join(names, ", ") + "}"
-}
-
-func isDisjunctionGroup(format string) bool {
-	return strings.Contains(format, "errors in empty disjunction")
-}
-
-// commonValue returns the value that every conflict shares: the user's
-// value, the other being an alternative of the schema.
-func commonValue(conflicts [][2]string) string {
-	if len(conflicts) == 0 {
-		return ""
-	}
-	for _, cand := range conflicts[0] {
-		ok := true
-		for _, c := range conflicts[1:] {
-			if c[0] != cand && c[1] != cand {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return cand
-		}
-	}
-	return ""
-}
-
-// patterns names the schema's regular expressions, so that a message says
-// "a duration such as ..." instead of repeating the expression.
-var patterns = []struct{ fragment, want string }{
-	{`[numkMGTPE]|[KMGTPE]i`, `a quantity such as "500m", "2" or "32Gi"`},
-	{`([0-9]+d)?([0-9]+h)?`, `a duration such as "90m", "6h", "1h30m" or "2d"`},
-	{`(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`, `a DNS subdomain: lower-case letters, digits, '-' and '.'`},
-	{`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, `a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit`},
-	{`=~"^/"`, `an absolute path`},
-	{`^[A-Za-z_][A-Za-z0-9_]*$`, `a name of letters, digits and '_'`},
-	{`^[^\\s]+$`, `no spaces`},
-}
-
-// friendly formats a CUE message, naming known patterns.
-func friendly(format string, args []any) string {
-	msg := fmt.Sprintf(format, args...)
-	if strings.HasPrefix(format, "invalid value") && len(args) >= 2 {
-		bound := fmt.Sprint(args[1])
-		for _, p := range patterns {
-			if strings.Contains(bound, p.fragment) {
-				return fmt.Sprintf("invalid value %v (want %s)", args[0], p.want)
-			}
-		}
-	}
-	return msg
 }
 
 func pos(p token.Pos) diag.Pos {

@@ -8,6 +8,7 @@ import (
 	"github.com/mljob/mljob/internal/manifest"
 	"github.com/mljob/mljob/internal/parallel"
 	"github.com/mljob/mljob/internal/policy"
+	"github.com/mljob/mljob/internal/rules"
 	"github.com/mljob/mljob/internal/validate"
 )
 
@@ -50,7 +51,11 @@ func checkOne(doc *manifest.Document, checkers []validate.Checker, namespace str
 		}
 		out[i].Object = obj
 	}
-	return out
+	set := st.rules
+	if set == nil {
+		set = rules.Builtin()
+	}
+	return oneCause(out, obj.Name, set)
 }
 
 // guard runs one stage of the checks on one object. A panic in it (a bug,

@@ -83,13 +83,18 @@ type LintResult struct {
 	// that does not parse, CUE that does not evaluate); everything else
 	// was still checked.
 	Errors diag.List
+	// Empty are the directories named in Paths that hold no Job or
+	// CronJob (in a manifest or rendered from CUE).
+	Empty []string
 	// Rules are the rules of the run: the built-in catalogue and the
 	// user's policies.
 	Rules *rules.Set
 }
 
 // Lint reads every input, renders CUE workloads, and checks every Job and
-// CronJob. It returns an error only for unusable options.
+// CronJob. It returns an error only for unusable options (flags); inputs
+// that cannot be used, policies and configuration included, are
+// LintResult.Errors.
 func Lint(opts LintOptions) (*LintResult, error) {
 	v, err := validate.New(validate.Options{
 		KubeVersion: opts.KubeVersion,
@@ -107,7 +112,14 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	if !opts.NoPolicies {
 		engine, err := loadPolicies(opts)
 		if err != nil {
-			return nil, err
+			// Policies that do not load are an unusable input like any
+			// other, reported in the result; nothing is checked without
+			// them, since a run without the user's rules would pass what
+			// they forbid.
+			res := &LintResult{Rules: set}
+			res.Errors.Append(errors.Unwrap(err))
+			res.Errors.Sort()
+			return res, nil
 		}
 		checkers = append(checkers, policyChecker{engine})
 		set = engine.RuleSet()
@@ -130,6 +142,17 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	for _, m := range in.manifests {
 		ds, errs := manifest.Read(m.name, m.data)
 		res.Errors = append(res.Errors, errs...)
+		if m.explicit {
+			// A file named explicitly is linted whatever its extension,
+			// so it must hold YAML or JSON objects: prose parses as a
+			// YAML string, and passing it as "0 objects" would hide a
+			// wrong argument.
+			for _, d := range ds {
+				if len(d.JSON) == 0 { // not a mapping
+					res.Errors = append(res.Errors, diag.Errorf(d.Pos(), "", "not a Kubernetes manifest: want YAML or JSON objects (mappings with apiVersion and kind)"))
+				}
+			}
+		}
 		docs = append(docs, ds...)
 	}
 	b, err := build(in.projects, opts.Workers)
@@ -146,21 +169,37 @@ func Lint(opts LintOptions) (*LintResult, error) {
 			res.Errors.Append(err)
 		}
 	}
+	// origins[i] is the file docs[i] comes from: its manifest, or the
+	// .cue file of its workload.
+	origins := make([]string, len(docs), len(docs)+len(rendered))
+	for i, d := range docs {
+		origins[i] = d.File
+	}
 	for i := range rendered {
 		if md := rendered[i].Manifest(); md != nil {
 			docs = append(docs, md)
+			origin := md.File
+			if src := rendered[i].Source; src != nil {
+				origin = src.Pos.File
+			}
+			origins = append(origins, origin)
 		} else {
 			res.Skipped++
 		}
 	}
 	var batch []*manifest.Document
-	for _, d := range docs {
+	var batchOrigins []string
+	for i, d := range docs {
 		switch id, _ := validate.Identify(d); id {
 		case validate.Batch, validate.Mistaken:
 			batch = append(batch, d)
+			batchOrigins = append(batchOrigins, origins[i])
 		case validate.Other:
 			res.Skipped++
 		}
+	}
+	if len(res.Errors) == 0 {
+		res.Empty = emptyDirs(in.dirs, batchOrigins)
 	}
 	res.Objects = len(batch)
 	res.Findings = check(batch, checkers, v.Namespace(), opts.Workers, st)
@@ -213,11 +252,35 @@ func loadPolicies(opts LintOptions) (*policy.Engine, error) {
 type source struct {
 	name string
 	data []byte
+	// explicit is set for a file named as a path (not found by walking
+	// a directory, where other YAML is expected).
+	explicit bool
 }
 
 type inputs struct {
 	manifests []source
 	projects  []load.Group
+	// dirs are the directories named as paths.
+	dirs []string
+}
+
+// emptyDirs returns the dirs no file of origins is in.
+func emptyDirs(dirs, origins []string) []string {
+	var empty []string
+	for _, dir := range dirs {
+		prefix := filepath.ToSlash(filepath.Clean(dir)) + "/"
+		found := false
+		for _, o := range origins {
+			if o = filepath.ToSlash(filepath.Clean(o)); prefix == "./" && !filepath.IsAbs(o) && !strings.HasPrefix(o, "../") || strings.HasPrefix(o, prefix) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			empty = append(empty, dir)
+		}
+	}
+	return empty
 }
 
 // manifestExt are the extensions a directory walk lints as manifests.
@@ -239,7 +302,7 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 				*errs = append(*errs, &diag.Diagnostic{Pos: diag.Pos{File: StdinName}, Msg: "cannot read: " + err.Error()})
 				continue
 			}
-			in.manifests = append(in.manifests, source{name: StdinName, data: data})
+			in.manifests = append(in.manifests, source{name: StdinName, data: data, explicit: true})
 			continue
 		}
 		info, err := os.Stat(p)
@@ -265,9 +328,10 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 				loose = append(loose, p)
 				continue
 			}
-			in.readFile(p, errs)
+			in.readFile(p, true, errs)
 			continue
 		}
+		in.dirs = append(in.dirs, p)
 		groups, err := load.FindProjects([]string{strings.TrimSuffix(p, "/") + "/..."})
 		if err != nil {
 			*errs = append(*errs, fileError(p, err))
@@ -288,7 +352,7 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 				return nil
 			}
 			if d.Type().IsRegular() && manifestExt[strings.ToLower(filepath.Ext(path))] && !strings.HasPrefix(d.Name(), ".") {
-				in.readFile(path, errs)
+				in.readFile(path, false, errs)
 			}
 			return nil
 		})
@@ -302,13 +366,13 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 	return in
 }
 
-func (in *inputs) readFile(path string, errs *diag.List) {
+func (in *inputs) readFile(path string, explicit bool, errs *diag.List) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		*errs = append(*errs, fileError(path, err))
 		return
 	}
-	in.manifests = append(in.manifests, source{name: filepath.ToSlash(path), data: data})
+	in.manifests = append(in.manifests, source{name: filepath.ToSlash(path), data: data, explicit: explicit})
 }
 
 func readAll(r io.Reader) ([]byte, error) {

@@ -18,7 +18,7 @@ func init() {
 	})
 	Register(Format{
 		Name:        "json",
-		Description: `{"findings":[...],"summary":{...}}, the schema in docs/lint.md`,
+		Description: `{"findings":[...],"errors":[...],"summary":{...}}, the schema in docs/lint.md`,
 		Write:       writeJSON,
 	})
 	Register(Format{
@@ -38,12 +38,22 @@ func init() {
 	})
 }
 
-// writeJSON writes the report as one indented JSON object.
+// writeJSON writes the report as one indented JSON object; every
+// finding says how to fix it.
 func writeJSON(w io.Writer, r *Report, _ Options) error {
+	out := *r
+	out.Findings = make([]finding.Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		f.Fix = r.fix(f)
+		out.Findings[i] = f
+	}
+	if out.Errors == nil {
+		out.Errors = []Error{}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	return enc.Encode(&out)
 }
 
 // position is where a finding is, file:line:col, or "-" when it has no
@@ -73,6 +83,10 @@ func about(f finding.Finding) string {
 	return f.Message
 }
 
+// oneLine joins a text's paragraphs, for a format that shows it on one
+// line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // unwrap undoes the hard line breaks of rule documentation (Rego METADATA
 // is wrapped like Markdown source) for formats that show text as is:
 // lines are joined with spaces, paragraphs stay apart.
@@ -86,9 +100,10 @@ func unwrap(s string) string {
 
 // summaryLine counts what the run saw:
 //
-//	3 objects checked: 2 findings (1 error, 1 warning), 1 waived; 2 other objects skipped (not a Job or CronJob)
+//	3 objects checked: 2 findings (1 error, 1 warning), 1 waived; 2 other objects skipped (not a Job or CronJob); 1 input error
 //
-// Info findings and waived ones are counted only when there are some.
+// Info findings, waived ones and input errors are counted only when there
+// are some.
 func summaryLine(r *Report) string {
 	var b strings.Builder
 	s := r.Summary
@@ -103,6 +118,9 @@ func summaryLine(r *Report) string {
 	}
 	if r.Skipped > 0 {
 		fmt.Fprintf(&b, "; %s skipped (not a Job or CronJob)", plural(r.Skipped, "other object"))
+	}
+	if s.InputErrors > 0 {
+		fmt.Fprintf(&b, "; %s", plural(s.InputErrors, "input error"))
 	}
 	return b.String()
 }

@@ -19,34 +19,46 @@ var githubCommand = map[finding.Severity]string{finding.Error: "error", finding.
 //
 //	::error file=jobs/a.yaml,line=12,col=9,title=[api-validation]::Job default/a: spec...%0Afix: ...
 //
-// then the summary line as plain log output. Waived findings are not
+// then the summary line as plain log output. An input that could not be
+// used is an error annotation too, titled "input error", before the
+// findings. Waived findings are not
 // annotated: they were accepted, and annotations are for what to fix (the
 // summary counts them).
 func writeGitHub(w io.Writer, r *Report, _ Options) error {
 	bw := bufio.NewWriter(w)
+	for _, e := range r.Errors {
+		props := append(githubPos(e.File, e.Line, e.Column), "title="+githubProperty("input error"))
+		fmt.Fprintf(bw, "::error %s::%s\n", strings.Join(props, ","), githubData(e.Message))
+	}
 	for _, f := range r.Findings {
 		if f.Suppressed != nil {
 			continue
 		}
-		var props []string
-		if f.File != "" {
-			props = append(props, "file="+githubProperty(f.File))
-			if f.Line > 0 {
-				props = append(props, "line="+strconv.Itoa(f.Line))
-				if f.Column > 0 {
-					props = append(props, "col="+strconv.Itoa(f.Column))
-				}
-			}
-		}
-		props = append(props, "title="+githubProperty("["+f.Rule+"]"))
+		props := append(githubPos(f.File, f.Line, f.Column), "title="+githubProperty("["+f.Rule+"]"))
 		msg := about(f)
-		if fix := r.remediation(f.Rule); fix != "" {
+		if fix := r.fix(f); fix != "" {
 			msg += "\nfix: " + fix
 		}
 		fmt.Fprintf(bw, "::%s %s::%s\n", githubCommand[f.Severity], strings.Join(props, ","), githubData(msg))
 	}
 	fmt.Fprintln(bw, summaryLine(r))
 	return bw.Flush()
+}
+
+// githubPos is the file, line and col properties of a position, as far
+// as it is known.
+func githubPos(file string, line, col int) []string {
+	var props []string
+	if file != "" {
+		props = append(props, "file="+githubProperty(file))
+		if line > 0 {
+			props = append(props, "line="+strconv.Itoa(line))
+			if col > 0 {
+				props = append(props, "col="+strconv.Itoa(col))
+			}
+		}
+	}
+	return props
 }
 
 // githubData escapes a command's message as the Actions runner unescapes

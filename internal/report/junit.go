@@ -2,7 +2,9 @@ package report
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/mljob/mljob/internal/finding"
@@ -41,6 +43,7 @@ type junitCase struct {
 	Line      int           `xml:"line,attr,omitempty"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure"`
+	Error     *junitFailure `xml:"error"`
 	Skipped   *junitSkipped `xml:"skipped"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
@@ -57,24 +60,46 @@ type junitSkipped struct {
 
 const junitRun = "mljob lint"
 
-// writeJUnit writes one testsuite per file, in report order, and one
+// writeJUnit writes one testsuite per file, sorted by file, and one
 // testcase per finding, named "[rule] object: field" and classed by file:
 // errors and warnings are failures (of type error or warning), info
 // findings pass with their text in system-out, waived findings are
-// skipped with the reason. A run without findings is one passing
-// testcase, so the report is never empty (CI systems treat an empty one
-// as a broken job).
+// skipped with the reason. An input that could not be used is a testcase
+// in error (type input), first in its file's suite, counted in the
+// suite's and the root's errors. A run without findings or errors is one
+// passing testcase, so the report is never empty (CI systems treat an
+// empty one as a broken job).
 func writeJUnit(w io.Writer, r *Report, _ Options) error {
 	out := junitTestsuites{Name: junitRun, Time: "0"}
+	suites := map[string]*junitSuite{}
+	var files []string
+	suite := func(file string) *junitSuite {
+		if s, ok := suites[file]; ok {
+			return s
+		}
+		name := file
+		if name == "" {
+			name = "-"
+		}
+		s := &junitSuite{Name: name, Time: "0"}
+		suites[file] = s
+		files = append(files, file)
+		return s
+	}
+	for _, e := range r.Errors {
+		s := suite(e.File)
+		name := "input error"
+		if e.Line > 0 {
+			name = fmt.Sprintf("input error at line %d", e.Line)
+		}
+		s.Cases = append(s.Cases, junitCase{Name: name, Classname: s.Name, File: e.File, Line: e.Line, Time: "0",
+			Error: &junitFailure{Message: e.Message, Type: "input", Text: e.String()}})
+		s.Tests++
+		s.Errors++
+	}
 	for _, f := range r.Findings {
-		file := f.File
-		if file == "" {
-			file = "-"
-		}
-		if n := len(out.Suites); n == 0 || out.Suites[n-1].Name != file {
-			out.Suites = append(out.Suites, junitSuite{Name: file, Time: "0"})
-		}
-		s := &out.Suites[len(out.Suites)-1]
+		s := suite(f.File)
+		file := s.Name
 		c := junitCase{Name: junitName(f), Classname: file, File: f.File, Line: f.Line, Time: "0"}
 		switch {
 		case f.Suppressed != nil:
@@ -89,6 +114,10 @@ func writeJUnit(w io.Writer, r *Report, _ Options) error {
 		s.Cases = append(s.Cases, c)
 		s.Tests++
 	}
+	sort.Strings(files)
+	for _, f := range files {
+		out.Suites = append(out.Suites, *suites[f])
+	}
 	if len(out.Suites) == 0 {
 		out.Suites = []junitSuite{{Name: junitRun, Tests: 1, Time: "0", Cases: []junitCase{
 			{Name: plural(r.Summary.Objects, "object") + " checked", Classname: junitRun, Time: "0"},
@@ -97,6 +126,7 @@ func writeJUnit(w io.Writer, r *Report, _ Options) error {
 	for _, s := range out.Suites {
 		out.Tests += s.Tests
 		out.Failures += s.Failures
+		out.Errors += s.Errors
 		out.Skipped += s.Skipped
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -125,7 +155,7 @@ func junitName(f finding.Finding) string {
 func junitDetail(r *Report, f finding.Finding) string {
 	var b strings.Builder
 	b.WriteString(findingLine(f, noPaint))
-	if fix := r.remediation(f.Rule); fix != "" {
+	if fix := r.fix(f); fix != "" {
 		b.WriteString("\nfix: " + fix)
 	}
 	return b.String()

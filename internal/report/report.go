@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/rules"
 )
@@ -24,13 +25,39 @@ type Summary struct {
 	Errors     int `json:"errors"`
 	Warnings   int `json:"warnings"`
 	Suppressed int `json:"suppressed"`
+	// InputErrors counts the inputs that could not be used (Report.Errors).
+	InputErrors int `json:"inputErrors"`
+}
+
+// Error is an input that could not be used: a file that cannot be read or
+// parsed, CUE that does not evaluate, a policy or configuration that does
+// not load. Its objects were not checked, so a run with errors never
+// passes (exit status 2).
+type Error struct {
+	// File, Line and Column locate the problem; Line and Column are
+	// 1-based and 0 when unknown, File is empty when no file is to blame.
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
+}
+
+// String is the error as compilers print one: file:line:col: message.
+func (e Error) String() string {
+	if pos := (diag.Pos{File: e.File, Line: e.Line, Column: e.Column}).String(); pos != "" {
+		return pos + ": " + e.Message
+	}
+	return e.Message
 }
 
 // Report is the result of a lint run, as formats write it.
 type Report struct {
 	// Findings are sorted by file, line and rule.
 	Findings []finding.Finding `json:"findings"`
-	Summary  Summary           `json:"summary"`
+	// Errors are the inputs that could not be used, sorted by file and
+	// line; never nil.
+	Errors  []Error `json:"errors"`
+	Summary Summary `json:"summary"`
 	// Skipped counts the objects that are not Jobs or CronJobs. It is not
 	// part of the JSON schema.
 	Skipped int `json:"-"`
@@ -47,10 +74,13 @@ func (r *Report) ruleSet() *rules.Set {
 	return rules.Builtin()
 }
 
-// remediation is how to fix a finding of rule ("" for a rule the run does
-// not know), on one line.
-func (r *Report) remediation(rule string) string {
-	m, _ := r.ruleSet().Get(rule)
+// fix is how to fix a finding: its own advice, else its rule's
+// remediation ("" for a rule the run does not know).
+func (r *Report) fix(f finding.Finding) string {
+	if f.Fix != "" {
+		return unwrap(f.Fix)
+	}
+	m, _ := r.ruleSet().Get(f.Rule)
 	return unwrap(m.Remediation)
 }
 
@@ -59,7 +89,7 @@ func New(findings []finding.Finding, objects, skipped int) *Report {
 	if findings == nil {
 		findings = []finding.Finding{}
 	}
-	r := &Report{Findings: findings, Skipped: skipped}
+	r := &Report{Findings: findings, Errors: []Error{}, Skipped: skipped}
 	r.Summary.Objects = objects
 	for _, f := range findings {
 		if f.Suppressed != nil {
@@ -75,6 +105,19 @@ func New(findings []finding.Finding, objects, skipped int) *Report {
 		}
 	}
 	return r
+}
+
+// AddErrors adds inputs that could not be used, in the order of the
+// list (diag.List.Sort orders it by file and line).
+func (r *Report) AddErrors(errs diag.List) {
+	for _, d := range errs {
+		msg := d.Msg
+		if d.Path != "" {
+			msg = d.Path + ": " + msg
+		}
+		r.Errors = append(r.Errors, Error{File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Column, Message: msg})
+	}
+	r.Summary.InputErrors = len(r.Errors)
 }
 
 // FailNever is the --fail-on threshold no finding reaches: findings never
@@ -96,6 +139,10 @@ func ParseFailOn(s string) (finding.Severity, error) {
 	return sev, nil
 }
 
+// Unusable reports whether some input could not be used: the run fails
+// whatever the findings (exit status 2).
+func (r *Report) Unusable() bool { return len(r.Errors) > 0 }
+
 // Fails reports whether a finding no waiver covers is at or above min.
 func (r *Report) Fails(min finding.Severity) bool {
 	for _, f := range r.Findings {
@@ -115,6 +162,8 @@ type Options struct {
 	// ToolVersion is mljob's version, for formats that name the tool
 	// (sarif); empty means unknown.
 	ToolVersion string
+	// NoFix leaves out the "fix:" line text prints under each finding.
+	NoFix bool
 }
 
 // Format is an output format.

@@ -45,15 +45,38 @@ func sample() *report.Report {
 	return report.New(fs, 3, 2)
 }
 
-// TestFormats compares every format's output for the sample with its
-// golden file, testdata/report.FORMAT; -update rewrites them.
+// broken is a run in which two inputs could not be used (a YAML file that
+// does not parse, a policy directory that does not exist) and one object
+// of a third was checked.
+func broken() *report.Report {
+	r := report.New([]finding.Finding{
+		{Rule: "api-validation", Severity: finding.Error, Message: `spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"`,
+			Pos: diag.Pos{File: "jobs/train.yaml", Line: 7, Column: 5}, Path: "spec.template.spec.restartPolicy",
+			Object: finding.Object{APIVersion: "batch/v1", Kind: "Job", Namespace: "default", Name: "train"},
+			Fix:    "Set restartPolicy to Never or OnFailure."},
+	}, 1, 0)
+	errs := diag.List{
+		{Pos: diag.Pos{File: "jobs/broken.yaml", Line: 3, Column: 7}, Msg: "invalid YAML: did not find expected ',' or '}'"},
+		{Msg: "load policies: policies/team: no such file or directory"},
+	}
+	errs.Sort()
+	r.AddErrors(errs)
+	return r
+}
+
+// TestFormats compares every format's output for the sample, and for a
+// run with unusable inputs, with its golden file,
+// testdata/report.FORMAT and testdata/report-errors.FORMAT; -update
+// rewrites them.
 func TestFormats(t *testing.T) {
 	for _, f := range report.Formats() {
-		var buf bytes.Buffer
-		if err := f.Write(&buf, sample(), report.Options{ToolVersion: "v1.2.3"}); err != nil {
-			t.Fatal(err)
+		for name, r := range map[string]*report.Report{"report": sample(), "report-errors": broken()} {
+			var buf bytes.Buffer
+			if err := f.Write(&buf, r, report.Options{ToolVersion: "v1.2.3"}); err != nil {
+				t.Fatal(err)
+			}
+			golden.Check(t, filepath.Join("testdata", name+"."+f.Name), buf.Bytes(), *update)
 		}
-		golden.Check(t, filepath.Join("testdata", "report."+f.Name), buf.Bytes(), *update)
 	}
 }
 
@@ -130,7 +153,7 @@ func TestTextSummary(t *testing.T) {
 
 // TestJSONSchema checks the documented shape, key by key.
 func TestJSONSchema(t *testing.T) {
-	for _, r := range []*report.Report{sample(), report.New(nil, 0, 0)} {
+	for _, r := range []*report.Report{sample(), report.New(nil, 0, 0), broken()} {
 		var buf bytes.Buffer
 		f, _ := report.Get("json")
 		if err := f.Write(&buf, r, report.Options{}); err != nil {
@@ -140,11 +163,20 @@ func TestJSONSchema(t *testing.T) {
 		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
 			t.Fatal(err)
 		}
-		if keys := sortedKeys(got); !reflect.DeepEqual(keys, []string{"findings", "summary"}) {
+		if keys := sortedKeys(got); !reflect.DeepEqual(keys, []string{"errors", "findings", "summary"}) {
 			t.Errorf("top-level keys %v", keys)
 		}
-		if keys := sortedKeys(got["summary"].(map[string]any)); !reflect.DeepEqual(keys, []string{"errors", "findings", "objects", "suppressed", "warnings"}) {
+		if keys := sortedKeys(got["summary"].(map[string]any)); !reflect.DeepEqual(keys, []string{"errors", "findings", "inputErrors", "objects", "suppressed", "warnings"}) {
 			t.Errorf("summary keys %v", keys)
+		}
+		errs, ok := got["errors"].([]any)
+		if !ok {
+			t.Fatalf("errors is %T, want a list (never null)", got["errors"])
+		}
+		for _, e := range errs {
+			if keys := sortedKeys(e.(map[string]any)); !reflect.DeepEqual(keys, []string{"column", "file", "line", "message"}) {
+				t.Errorf("error keys %v", keys)
+			}
 		}
 		fs, ok := got["findings"].([]any)
 		if !ok {
@@ -158,7 +190,7 @@ func TestJSONSchema(t *testing.T) {
 				}
 				delete(m, "suppressed")
 			}
-			if keys := sortedKeys(m); !reflect.DeepEqual(keys, []string{"column", "file", "line", "message", "object", "path", "rule", "severity"}) {
+			if keys := sortedKeys(m); !reflect.DeepEqual(keys, []string{"column", "file", "fix", "line", "message", "object", "path", "rule", "severity"}) {
 				t.Errorf("finding keys %v", keys)
 			}
 			if keys := sortedKeys(m["object"].(map[string]any)); !reflect.DeepEqual(keys, []string{"apiVersion", "kind", "name", "namespace"}) {

@@ -39,8 +39,25 @@ type sarifLog struct {
 
 type sarifRun struct {
 	Tool sarifTool `json:"tool"`
+	// Invocations is always one: whether mljob could use every input,
+	// and the notifications of those it could not.
+	Invocations []sarifInvocation `json:"invocations"`
 	// Results is never null: an empty list says the scan found nothing.
 	Results []sarifResult `json:"results"`
+}
+
+type sarifInvocation struct {
+	// ExecutionSuccessful is false when an input could not be used: its
+	// objects were not checked, so no results does not mean clean.
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+// sarifNotification is an input that could not be used, at its file.
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -146,7 +163,8 @@ var sarifSuppressionKind = map[string]string{"config": "external", "inline": "in
 // writeSARIF writes one run of mljob. tool.driver.rules lists every
 // registered rule (not only those with results), as code scanning wants
 // rule metadata to change only with the tool; results point at them by
-// id and index.
+// id and index. Inputs that could not be used make the invocation
+// unsuccessful, each a tool execution notification at its file.
 func writeSARIF(w io.Writer, r *Report, opts Options) error {
 	descs, index := sarifRules(r.ruleSet(), r.Findings)
 	run := sarifRun{
@@ -156,7 +174,15 @@ func writeSARIF(w io.Writer, r *Report, opts Options) error {
 			InformationURI: mljobURI,
 			Rules:          descs,
 		}},
-		Results: make([]sarifResult, 0, len(r.Findings)),
+		Results:     make([]sarifResult, 0, len(r.Findings)),
+		Invocations: []sarifInvocation{{ExecutionSuccessful: len(r.Errors) == 0}},
+	}
+	for _, e := range r.Errors {
+		n := sarifNotification{Level: "error", Message: sarifText{e.Message}}
+		if p := sarifPhysical(e.File, e.Line, e.Column); p != nil {
+			n.Locations = []sarifLocation{{PhysicalLocation: p}}
+		}
+		run.Invocations[0].ToolExecutionNotifications = append(run.Invocations[0].ToolExecutionNotifications, n)
 	}
 	for _, f := range r.Findings {
 		run.Results = append(run.Results, sarifResultOf(f, index[f.Rule]))

@@ -24,15 +24,20 @@ var severitySGR = map[finding.Severity]string{
 // files, then a summary line:
 //
 //	jobs/a.yaml:12:9: error: [api-validation] Job default/a: spec.template.spec.restartPolicy: ...
+//	  fix: set restartPolicy to Never or OnFailure ...
 //	jobs/a.yaml:20:7: warning: [backoff-limit] Job default/a: ... (waived: flaky upstream)
 //
 //	jobs/b.yaml:3:1: error: [schema] Job default/b: ...
+//	  fix: ...
 //
 //	2 objects checked: 2 findings (2 errors, 0 warnings), 1 waived
 //
 // Every finding line starts with file:line:col: and the severity, as
 // compilers print them, so editors and CI log parsers can jump to it; that
 // is why the file is repeated on each line rather than put in a header.
+// Under each finding no waiver covers, an indented line says how to fix
+// it (not with Options.NoFix). Inputs that could not be used are not
+// written: the caller prints them on stderr, and the summary counts them.
 func writeText(w io.Writer, r *Report, opts Options) error {
 	paint := noPaint
 	if opts.Color {
@@ -44,6 +49,9 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 			fmt.Fprintln(bw)
 		}
 		fmt.Fprintln(bw, findingLine(f, paint))
+		if fix := r.fix(f); fix != "" && f.Suppressed == nil && !opts.NoFix {
+			fmt.Fprintln(bw, "  "+paint(sgrDim, "fix: "+oneLine(fix)))
+		}
 	}
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(bw)

@@ -53,6 +53,7 @@ func lintOne(name string, data []byte) lintVerdict {
 		if f.Severity == finding.Error && rejectingRules[f.Rule] {
 			v.Rejected = true
 			v.Paths = append(v.Paths, f.Path)
+			v.Paths = append(v.Paths, f.Also...) // fields of the same cause
 			v.Messages = append(v.Messages, fmt.Sprintf("[%s] %s: %s", f.Rule, f.Path, f.Message))
 		}
 	}

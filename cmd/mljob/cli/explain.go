@@ -21,7 +21,8 @@ sub-fields. Without an argument it lists the workload types and fields.`,
   mljob explain training.gpu
   mljob explain sweep.sweep
   mljob explain profile.gpuTypes`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeExplain,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := explain.Load()
 			if err != nil {

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/pipeline"
 	"github.com/mljob/mljob/internal/report"
 	"github.com/mljob/mljob/internal/validate"
@@ -33,8 +36,15 @@ projects, rendered then checked; manifests are checked; hidden directories are
 skipped) or - for standard input; default ".". Objects that are not Jobs or
 CronJobs are counted and skipped.
 
+Every finding says how to fix it (in text, on an indented "fix:" line; not
+with --no-fix). Inputs that could not be used (files that do not parse, CUE
+that does not evaluate, policies or a configuration that do not load) are
+printed on stderr and reported in every format: json "errors", sarif tool
+execution notifications, junit testcases in error, github ::error lines.
+
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 when
-an input could not be used (the others are still checked and reported).`,
+an input could not be used (the others are still checked and reported). A
+directory without a Job or CronJob is said on stderr, and is not an error.`,
 		Example: `  mljob lint jobs/
   helm template . | mljob lint -
   mljob lint --kube-version 1.29 --pod-security restricted --format json cronjob.yaml`,
@@ -44,7 +54,16 @@ an input could not be used (the others are still checked and reported).`,
 				return fmt.Errorf("unknown --format %q (want %s)", format, strings.Join(report.Names(), ", "))
 			}
 			if err := lc.apply(cmd, &opts, &failOn); err != nil {
-				return err
+				// A configuration that does not load is an input error:
+				// reported in the format asked for, as CI reads it.
+				var ie *pipeline.InputError
+				if !errors.As(err, &ie) {
+					return err
+				}
+				var errs diag.List
+				errs.Append(ie.Err)
+				errs.Sort()
+				return writeLint(cmd, f, out, &pipeline.LintResult{Errors: errs}, report.FailNever)
 			}
 			min, err := report.ParseFailOn(failOn)
 			if err != nil {
@@ -56,21 +75,7 @@ an input could not be used (the others are still checked and reported).`,
 			if err != nil {
 				return err
 			}
-			for _, e := range res.Errors {
-				fmt.Fprintln(cmd.ErrOrStderr(), e)
-			}
-			rep := report.New(res.Findings, res.Objects, res.Skipped)
-			rep.Rules = res.Rules
-			if err := f.Write(cmd.OutOrStdout(), rep, out.options(cmd)); err != nil {
-				return err
-			}
-			switch {
-			case len(res.Errors) > 0:
-				return &exitError{code: ExitInput}
-			case rep.Fails(min):
-				return &exitError{code: ExitFindings}
-			}
-			return nil
+			return writeLint(cmd, f, out, res, min)
 		},
 	}
 	fl := cmd.Flags()
@@ -81,7 +86,32 @@ an input could not be used (the others are still checked and reported).`,
 	fl.StringVar(&opts.PodSecurity, "pod-security", "baseline", "Pod Security Standards `LEVEL`: "+strings.Join(validate.PodSecurityLevels, ", ")+" (off)")
 	lc.register(fl, &opts)
 	out.register(fl)
+	_ = cmd.RegisterFlagCompletionFunc("format", words(formatWords()...))
 	return cmd
+}
+
+// writeLint prints the inputs that could not be used on stderr, writes
+// the report (which carries them too, for CI), and returns the exit
+// status: 2 when an input could not be used, else 1 when a finding is at
+// or above min.
+func writeLint(cmd *cobra.Command, f report.Format, out outputFlags, res *pipeline.LintResult, min finding.Severity) error {
+	printDiags(cmd.ErrOrStderr(), res.Errors)
+	for _, p := range res.Empty {
+		fmt.Fprintf(cmd.ErrOrStderr(), "mljob: %s: no Job or CronJob found\n", p)
+	}
+	rep := report.New(res.Findings, res.Objects, res.Skipped)
+	rep.Rules = res.Rules
+	rep.AddErrors(res.Errors)
+	if err := f.Write(cmd.OutOrStdout(), rep, out.options(cmd)); err != nil {
+		return err
+	}
+	switch {
+	case rep.Unusable():
+		return &exitError{code: ExitInput}
+	case rep.Fails(min):
+		return &exitError{code: ExitFindings}
+	}
+	return nil
 }
 
 func formatHelp() string {

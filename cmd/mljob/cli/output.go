@@ -15,10 +15,12 @@ import (
 // --format and --fail-on.
 type outputFlags struct {
 	noColor bool
+	noFix   bool
 }
 
 func (o *outputFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&o.noColor, "no-color", false, "no colours in text output (used only on a terminal, and not when NO_COLOR is set)")
+	fl.BoolVar(&o.noFix, "no-fix", false, "no \"fix:\" line under each finding in text output")
 }
 
 // options are the report options for writing to cmd's standard output.
@@ -26,6 +28,7 @@ func (o *outputFlags) options(cmd *cobra.Command) report.Options {
 	return report.Options{
 		Color:       !o.noColor && colorTerminal(cmd.OutOrStdout()),
 		ToolVersion: version(),
+		NoFix:       o.noFix,
 	}
 }
 

@@ -59,14 +59,34 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var d *diag.Diagnostic
 	var list diag.List
-	if errors.As(err, &list) || errors.As(err, &d) {
+	switch {
+	case errors.As(err, &list) && err.Error() == list.Error():
 		// Diagnostics start with their position, as compilers print them.
+		printDiags(stderr, list)
+	case errors.As(err, &list), errors.As(err, &d):
 		fmt.Fprintln(stderr, err)
-	} else {
+	default:
 		fmt.Fprintln(stderr, "mljob:", err)
 	}
 	// Everything else (flags, arguments, files) is unusable input.
 	return ExitInput
+}
+
+// MaxPrinted is how many problems are printed on stderr: sorted by file
+// and line, the first ones are the ones to fix first, and more than a
+// screenful of them hides the summary. The report formats hold them all.
+const MaxPrinted = 20
+
+// printDiags prints problems one a line, at most MaxPrinted, then how
+// many more there are.
+func printDiags(w io.Writer, list diag.List) {
+	for i, d := range list {
+		if i == MaxPrinted {
+			fmt.Fprintf(w, "and %d more\n", len(list)-MaxPrinted)
+			return
+		}
+		fmt.Fprintln(w, d)
+	}
 }
 
 // NewRoot builds the command tree.
@@ -88,5 +108,14 @@ Kubernetes batch/v1 Job and CronJob YAML.`,
 	}
 	root.AddCommand(newRenderCmd(), newLintCmd(), newExplainCmd(), newImportCmd(), newFnCmd(), newVersionCmd())
 	root.AddCommand(newPolicyCmd(), newInitCmd(), newRulesCmd())
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		registerCompletions(c)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	plainHelp(root)
 	return root
 }

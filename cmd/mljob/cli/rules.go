@@ -49,6 +49,7 @@ docs/rules.md.`,
 	}
 	fl.StringVarP(&format, "format", "f", "text", "output `FORMAT`: "+strings.Join(help, ", "))
 	fl.StringArrayVar(&opts.Policies, "policy", nil, "also list the rules of the user policy `DIR` or .rego file (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("format", words(catalogueFormatNames()...))
 	return cmd
 }
 
