@@ -161,7 +161,11 @@ func TestTemplateMatchesRender(t *testing.T) {
 }
 
 func TestConftestMatchesRules(t *testing.T) {
-	files, err := Manifests(Workloads(DefaultSeed, testN), DefaultSeed)
+	objs, err := Objects(Workloads(DefaultSeed, testN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Manifests(objs, DefaultSeed)
 	if err != nil {
 		t.Fatal(err)
 	}

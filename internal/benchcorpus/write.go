@@ -2,7 +2,9 @@ package benchcorpus
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -96,12 +98,51 @@ func SplitFiles(ws []Workload, dirs int) []File {
 	return files
 }
 
-// Manifests renders ws with mljob and returns one YAML file per object,
-// named as `render -o` names them. About one object in six gets a defect
-// that one of the six conftest rules (ConftestRules) reports, and one in
-// fifty a misspelt field that strict schema validation rejects: a linter
-// that finds nothing does less work than one that reports.
-func Manifests(ws []Workload, seed uint64) ([]File, error) {
+// Manifests returns objs as one YAML file each, named as `render -o`
+// names them. About one object in six gets a defect that one of the six
+// conftest rules (ConftestRules) reports, and one in fifty a misspelt
+// field that strict schema validation rejects: a linter that finds nothing
+// does less work than one that reports. Which objects, depends on the seed
+// and the object's name only, so a smaller corpus has the same defects as
+// the same objects of a larger one. objs are left as they are.
+func Manifests(objs []Object, seed uint64) ([]File, error) {
+	out := make([]File, len(objs))
+	for i, o := range objs {
+		obj, err := clone(o.Object)
+		if err != nil {
+			return nil, err
+		}
+		h := fnv.New64a()
+		h.Write([]byte(o.FileName))
+		spoil(obj, rand.New(rand.NewPCG(seed, h.Sum64())))
+		y, err := yaml.Marshal(obj)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = File{Name: o.FileName, Data: y}
+	}
+	return out, nil
+}
+
+func clone(obj map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var c map[string]any
+	err = json.Unmarshal(b, &c)
+	return c, err
+}
+
+// Object is a rendered object, as YAML decodes it.
+type Object struct {
+	// FileName is the object's file under `mljob render -o`.
+	FileName string
+	Object   map[string]any
+}
+
+// Objects renders ws with mljob, in mljob's order.
+func Objects(ws []Workload) ([]Object, error) {
 	files := ProjectFiles(ws)
 	srcs := make([]load.Source, len(files))
 	for i, f := range files {
@@ -111,19 +152,13 @@ func Manifests(ws []Workload, seed uint64) ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render corpus: %w", err)
 	}
-	out := make([]File, len(res.Documents))
+	out := make([]Object, len(res.Documents))
 	for i := range res.Documents {
 		d := &res.Documents[i]
-		var obj map[string]any
-		if err := yaml.Unmarshal(d.YAML, &obj); err != nil {
+		out[i].FileName = d.FileName()
+		if err := yaml.Unmarshal(d.YAML, &out[i].Object); err != nil {
 			return nil, err
 		}
-		spoil(obj, rand.New(rand.NewPCG(seed, uint64(i)|1<<40)))
-		y, err := yaml.Marshal(obj)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = File{Name: d.FileName(), Data: y}
 	}
 	return out, nil
 }
@@ -172,4 +207,34 @@ func WriteFiles(dir string, files []File) error {
 		}
 	}
 	return nil
+}
+
+// DataStreamFile is the file of a DataFiles corpus that exports the
+// objects as one YAML stream.
+const DataStreamFile = "stream.cue"
+
+// DataFiles returns objs as plain CUE data (JSON is CUE), PerFile objects
+// to a file, and DataStreamFile, which exports them as a YAML stream:
+// `cue export -e stream --out text DIR/*.cue`. CUE then only parses,
+// unifies and prints the objects, a lower bound for any CUE that renders
+// them.
+func DataFiles(objs []Object) ([]File, error) {
+	files := []File{{Name: DataStreamFile, Data: []byte(`import "encoding/yaml"
+
+objects: [string]: {...}
+
+stream: yaml.MarshalStream([for _, o in objects {o}])
+`)}}
+	for i := 0; i < len(objs); i += PerFile {
+		var b strings.Builder
+		for _, o := range objs[i:min(i+PerFile, len(objs))] {
+			j, err := json.Marshal(o.Object)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(&b, "objects: %q: %s\n", o.FileName, j)
+		}
+		files = append(files, File{Name: fmt.Sprintf("d%05d.cue", i/PerFile), Data: []byte(b.String())})
+	}
+	return files, nil
 }
