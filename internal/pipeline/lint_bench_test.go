@@ -30,6 +30,7 @@ func BenchmarkLint(b *testing.B) {
 					path = writeProject(b, s.n, s.dirs)
 				}
 				b.ReportAllocs()
+				stop := cpuMeter(b)
 				for b.Loop() {
 					res, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{path}})
 					if err != nil {
@@ -39,6 +40,7 @@ func BenchmarkLint(b *testing.B) {
 						b.Fatalf("%d objects, errors %v", res.Objects, res.Errors)
 					}
 				}
+				stop()
 				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*s.n), "us/object")
 			})
 		}
@@ -52,6 +54,7 @@ func BenchmarkLint(b *testing.B) {
 func BenchmarkLintKubernetes1000(b *testing.B) {
 	path := writeManifests(b, 1000)
 	b.ReportAllocs()
+	stop := cpuMeter(b)
 	for b.Loop() {
 		res, err := pipeline.Lint(pipeline.LintOptions{NoPolicies: true, Paths: []string{path}, PodSecurity: "restricted"})
 		if err != nil {
@@ -61,5 +64,6 @@ func BenchmarkLintKubernetes1000(b *testing.B) {
 			b.Fatalf("%d objects, errors %v", res.Objects, res.Errors)
 		}
 	}
+	stop()
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*1000), "us/object")
 }

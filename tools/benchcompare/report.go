@@ -76,16 +76,16 @@ func measureAll(o runOptions) error {
 		fmt.Println()
 	}
 
-	// Untimed set-up: the output directory that --check compares with,
+	// Untimed set-up (the output directory that --check compares with),
 	// and one run of each small command so that binaries and corpora are
 	// in the page cache.
-	if o.large {
-		if _, err := measure(o.out, c.render(cueDir(large)+"/", "-o", renderedDir)); err != nil {
-			return err
-		}
-	}
 	warm := map[string]bool{}
 	for _, p := range ops {
+		if p.setup != nil {
+			if _, err := measure(o.out, *p.setup); err != nil {
+				return err
+			}
+		}
 		for _, s := range []side{p.mljob, p.other} {
 			if !p.large && !warm[s.key()] {
 				warm[s.key()] = true
