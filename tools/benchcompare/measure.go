@@ -27,7 +27,6 @@ type step struct {
 // (a chain such as cue export → kubeconform → conftest). Its cost is the
 // sum of its steps' costs; its peak memory the largest.
 type side struct {
-	label string
 	steps []step
 }
 

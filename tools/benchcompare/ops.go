@@ -37,11 +37,11 @@ type commands struct {
 }
 
 func (c commands) lint(paths ...string) side {
-	return side{label: "mljob lint", steps: []step{{args: append([]string{c.mljob, "lint", "--no-config"}, paths...), ok: []int{0, 1}}}}
+	return side{steps: []step{{args: append([]string{c.mljob, "lint", "--no-config"}, paths...), ok: []int{0, 1}}}}
 }
 
 func (c commands) render(args ...string) side {
-	return side{label: "mljob render", steps: []step{{args: append([]string{c.mljob, "render"}, args...)}}}
+	return side{steps: []step{{args: append([]string{c.mljob, "render"}, args...)}}}
 }
 
 func (c commands) kubeconformStep(paths ...string) step {
@@ -88,8 +88,8 @@ func operations(c commands) ([]op, error) {
 	c1000, c10000, split := cueDir(small)+"/", cueDir(large)+"/", splitDir(large)+"/..."
 	stream := filepath.Join(tmpDir, "stream.yaml")
 
-	cueExport := side{label: "cue export", steps: []step{c.cueExport("", cue1000...)}}
-	chain := side{label: "cue export | kubeconform | conftest", steps: []step{
+	cueExport := side{steps: []step{c.cueExport("", cue1000...)}}
+	chain := side{steps: []step{
 		c.cueExport(stream, cue1000...), c.kubeconformStep(stream), c.conftestStep(stream),
 	}}
 	return []op{
