@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/mljob
 EXAMPLES := $(sort $(dir $(wildcard examples/*/*.cue)))
 
-.PHONY: build demo test check-format vet tools etcd kube-apiserver acceptance bench clean
+.PHONY: build demo test check-format vet tools etcd kube-apiserver acceptance bench bench-compare clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mljob
@@ -75,6 +75,15 @@ vet:
 # timed unit tests.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# mljob side by side with cue, kubeconform and conftest (issue 13): installs
+# the peers into bin/peers, writes the corpora under bin/bench and prints the
+# tables (docs/benchmarks.md). About half an hour on 2 cores; LARGE=0 leaves
+# out the 10,000-workload rows, ROUNDS=N sets the rounds (5).
+ROUNDS ?= 5
+LARGE  ?= 1
+bench-compare:
+	GO=$(GO) ROUNDS=$(ROUNDS) LARGE=$(LARGE) ONLY='$(ONLY)' scripts/bench-compare.sh
 
 clean:
 	rm -rf bin

@@ -1,71 +1,61 @@
 package pipeline_test
 
 import (
-	"fmt"
-	"strings"
+	"path/filepath"
 	"testing"
 
 	"github.com/mljob/mljob/internal/pipeline"
 )
 
-// benchJobs writes n Jobs, of the size of a real training Job, as one
-// multi-document stream.
-func benchJobs(tb testing.TB, n int) string {
-	tb.Helper()
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, `---
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: train-%d
-  namespace: ml
-  labels: {app.kubernetes.io/name: train-%d, team: vision}
-spec:
-  backoffLimit: 4
-  completions: 4
-  parallelism: 2
-  completionMode: Indexed
-  ttlSecondsAfterFinished: 86400
-  template:
-    metadata:
-      labels: {app.kubernetes.io/name: train-%d}
-    spec:
-      restartPolicy: Never
-      nodeSelector: {cloud.google.com/gke-accelerator: nvidia-l4}
-      tolerations:
-      - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
-      containers:
-      - name: trainer
-        image: ghcr.io/acme/train:1.%d
-        command: [python, train.py, --epochs=10]
-        env:
-        - {name: RUN, value: "%d"}
-        - name: TOKEN
-          valueFrom: {secretKeyRef: {name: hf, key: token}}
-        resources:
-          requests: {cpu: "8", memory: 32Gi, nvidia.com/gpu: 1}
-          limits: {memory: 32Gi, nvidia.com/gpu: 1}
-        volumeMounts:
-        - {name: data, mountPath: /data, readOnly: true}
-        - {name: shm, mountPath: /dev/shm}
-      volumes:
-      - name: data
-        persistentVolumeClaim: {claimName: datasets}
-      - name: shm
-        emptyDir: {medium: Memory, sizeLimit: 8Gi}
-`, i, i, i, i, i)
+// BenchmarkLint is `mljob lint PATH` in process, with every check and the
+// whole rule pack, on the corpus as YAML (one file per object, as render
+// -o writes them, some with defects) and as CUE workloads (rendered, then
+// checked). yaml-1 and cue-1 are what a pre-commit hook lints for one
+// changed file.
+func BenchmarkLint(b *testing.B) {
+	for _, form := range []string{"yaml", "cue"} {
+		for _, s := range sizes(b, size{1, 1}, size{1000, 1}, size{10000, 1}, size{10000, 100}) {
+			if form == "yaml" && s.dirs > 1 {
+				continue // lint walks directories: one is enough
+			}
+			b.Run(form+"-"+s.String(), func(b *testing.B) {
+				var path string
+				if form == "yaml" {
+					path = writeManifests(b, s.n)
+					if s.n == 1 {
+						files, _ := filepath.Glob(filepath.Join(path, "*.yaml"))
+						path = files[0]
+					}
+				} else {
+					path = writeProject(b, s.n, s.dirs)
+				}
+				b.ReportAllocs()
+				stop := cpuMeter(b)
+				for b.Loop() {
+					res, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{path}})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if res.Objects != s.n || len(res.Errors) > 0 {
+						b.Fatalf("%d objects, errors %v", res.Objects, res.Errors)
+					}
+				}
+				stop()
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*s.n), "us/object")
+			})
+		}
 	}
-	return write(tb, tb.TempDir(), "jobs.yaml", b.String())
 }
 
-// BenchmarkLint1000 lints 1,000 Job objects from one file with every
-// check (pod-security at restricted, so every template fails some).
-func BenchmarkLint1000(b *testing.B) {
-	path := benchJobs(b, 1000)
+// BenchmarkLintKubernetes1000 lints the 1,000 YAML objects with the
+// Kubernetes checks alone (no Rego rules), pod-security at restricted so
+// that every template fails some: BenchmarkLint/yaml-1000 less this is the
+// rule pack's share.
+func BenchmarkLintKubernetes1000(b *testing.B) {
+	path := writeManifests(b, 1000)
 	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	stop := cpuMeter(b)
+	for b.Loop() {
 		res, err := pipeline.Lint(pipeline.LintOptions{NoPolicies: true, Paths: []string{path}, PodSecurity: "restricted"})
 		if err != nil {
 			b.Fatal(err)
@@ -74,22 +64,6 @@ func BenchmarkLint1000(b *testing.B) {
 			b.Fatalf("%d objects, errors %v", res.Objects, res.Errors)
 		}
 	}
-}
-
-// BenchmarkLintAllRules1000 lints the same 1,000 Jobs with the Kubernetes
-// checks and the whole Rego rule pack: what `mljob lint` costs per object.
-func BenchmarkLintAllRules1000(b *testing.B) {
-	path := benchJobs(b, 1000)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		res, err := pipeline.Lint(pipeline.LintOptions{Paths: []string{path}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Objects != 1000 || len(res.Errors) > 0 {
-			b.Fatalf("%d objects, errors %v", res.Objects, res.Errors)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "us/object")
+	stop()
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*1000), "us/object")
 }

@@ -34,8 +34,10 @@ func (e *exitError) Error() string {
 	return e.err.Error()
 }
 
-// Main runs mljob with os.Args and returns the exit code.
+// Main runs mljob with os.Args and returns the exit code. It writes the
+// profiles that MLJOB_CPUPROFILE and MLJOB_MEMPROFILE ask for.
 func Main() int {
+	defer startProfiles(os.Stderr)()
 	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
