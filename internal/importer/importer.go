@@ -28,8 +28,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	batchdefaults "k8s.io/kubernetes/pkg/apis/batch/v1"
 
-	"github.com/mljob/mljob/generators"
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/generators"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/workload"
 )

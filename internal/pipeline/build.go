@@ -3,8 +3,8 @@ package pipeline
 import (
 	"path/filepath"
 
-	"github.com/mljob/mljob/generators"
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/generators"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/parallel"
 	"github.com/mljob/mljob/internal/render"

@@ -7,7 +7,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 
-	"github.com/mljob/mljob/generators"
+	"github.com/mljob/mljob/internal/generators"
 	"github.com/mljob/mljob/internal/workload"
 )
 
