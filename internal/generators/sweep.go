@@ -2,16 +2,19 @@ package generators
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mljob/mljob/internal/workload"
 )
 
-// Point is one combination of sweep parameters, in parameter-name order.
+// Point is one combination of sweep parameters, in the order the
+// parameters are written.
 type Point []Param
 
 // Param is one parameter value of a sweep point.
@@ -20,25 +23,24 @@ type Param struct {
 	Value workload.Scalar
 }
 
-// Grid returns the cartesian product of a sweep, parameter names sorted,
-// the last parameter varying fastest. It returns nil when the grid would
-// have more than max points.
-func Grid(sweep map[string][]workload.Scalar, max int) ([]Point, int) {
-	names := sortedKeys(sweep)
+// Grid returns the cartesian product of a sweep: parameters and values in
+// the order written, the last parameter varying fastest. It returns nil
+// when the grid would have more than max points.
+func Grid(sweep workload.SweepGrid, max int) ([]Point, int) {
 	n := 1
-	for _, name := range names {
-		n *= len(sweep[name])
+	for _, p := range sweep {
+		n *= len(p.Values)
 		if n > max || n == 0 {
 			return nil, n
 		}
 	}
 	points := make([]Point, n)
 	for i := range points {
-		p := make(Point, len(names))
+		p := make(Point, len(sweep))
 		rest := i
-		for j := len(names) - 1; j >= 0; j-- {
-			vals := sweep[names[j]]
-			p[j] = Param{Name: names[j], Value: vals[rest%len(vals)]}
+		for j := len(sweep) - 1; j >= 0; j-- {
+			vals := sweep[j].Values
+			p[j] = Param{Name: sweep[j].Name, Value: vals[rest%len(vals)]}
 			rest /= len(vals)
 		}
 		points[i] = p
@@ -46,32 +48,25 @@ func Grid(sweep map[string][]workload.Scalar, max int) ([]Point, int) {
 	return points, n
 }
 
+// sweepScriptName is the $0 of the start script; import recognises it.
+const sweepScriptName = "mljob-sweep"
+
 // sweep turns the main container into a sweep trial: a /bin/sh start script
 // picks index JOB_COMPLETION_INDEX's parameters, exports them as
 // SWEEP_<NAME> and appends them as --name=value, then runs the command.
 // The grid is also written to the Job's mljob.dev/sweep annotation.
 func (g *gen) sweep(c *corev1.Container, meta *metav1.ObjectMeta) int32 {
-	points, n := Grid(g.w.Sweep, MaxSweepPoints)
+	points, n := Grid(g.w.Sweep, workload.MaxSweepPoints)
 	if points == nil {
-		g.errorf("sweep", "the sweep grid has %d points; at most %d are allowed in one Job", n, MaxSweepPoints)
-		return 1
+		return 1 // the language check has said why
 	}
-	envNames := map[string]string{}
-	for _, name := range g.w.SweepNames() {
-		env := envName(name)
-		if prev, ok := envNames[env]; ok {
-			g.errorf("sweep."+name, "parameters %q and %q both become %s", prev, name, env)
-		}
-		envNames[env] = name
-	}
-
 	var script, annot bytes.Buffer
 	script.WriteString("case \"$JOB_COMPLETION_INDEX\" in\n")
 	annot.WriteString("[")
 	for i, p := range points {
 		fmt.Fprintf(&script, "%d) export", i)
 		for _, prm := range p {
-			fmt.Fprintf(&script, " %s=%s", envName(prm.Name), shellQuote(prm.Value.Text))
+			fmt.Fprintf(&script, " %s=%s", workload.SweepEnvName(prm.Name), shellQuote(prm.Value.Text))
 		}
 		script.WriteString("; set -- \"$@\"")
 		for _, prm := range p {
@@ -86,7 +81,8 @@ func (g *gen) sweep(c *corev1.Container, meta *metav1.ObjectMeta) int32 {
 			if j > 0 {
 				annot.WriteString(",")
 			}
-			fmt.Fprintf(&annot, "%q:%s", prm.Name, prm.Value.JSON)
+			name, _ := json.Marshal(prm.Name)
+			fmt.Fprintf(&annot, "%s:%s", name, prm.Value.JSON)
 		}
 		annot.WriteString("}")
 	}
@@ -97,18 +93,129 @@ func (g *gen) sweep(c *corev1.Container, meta *metav1.ObjectMeta) int32 {
 		meta.Annotations = map[string]string{}
 	}
 	meta.Annotations[AnnotSweep] = annot.String()
-	// Kubernetes expands $(VAR) in command and args; $$ escapes it.
-	text := strings.ReplaceAll(script.String(), "$(", "$$(")
 	c.Args = append(append([]string(nil), c.Command...), c.Args...)
-	c.Command = []string{"/bin/sh", "-c", text, "mljob-sweep"}
-	addEnv(c, corev1.EnvVar{Name: "MLJOB_SWEEP_SIZE", Value: fmt.Sprint(n)})
+	c.Command = []string{"/bin/sh", "-c", EscapeExpansion(script.String()), sweepScriptName}
+	g.generatedEnv(c, corev1.EnvVar{Name: "MLJOB_SWEEP_SIZE", Value: fmt.Sprint(n)})
+	cp := g.mainPath() + "."
+	g.from(cp+"command", "sweep")
+	g.from(cp+"args", "sweep")
 	return int32(n)
 }
 
-// envName is the environment variable of a sweep parameter.
-func envName(param string) string { return "SWEEP_" + strings.ToUpper(param) }
+// EscapeExpansion escapes s so that the kubelet's $(VAR) expansion of
+// command and args gives s back byte for byte: every '$' is written "$$",
+// which the kubelet turns back into one '$', whatever follows it.
+func EscapeExpansion(s string) string { return strings.ReplaceAll(s, "$", "$$") }
 
 // shellQuote quotes s for /bin/sh.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// liftSweep recognises a sweep that mljob rendered: its grid annotation
+// and start script, which must be exactly the one mljob writes for that
+// grid. Parameters and values come back in the order they first appear,
+// which is the order they were written in.
+func (l *lifter) liftSweep() {
+	w, c := l.w, l.main
+	if c == nil || l.jobMeta.GetLabels()[LabelType] != workload.Sweep {
+		return
+	}
+	if len(c.Command) != 4 || c.Command[0] != "/bin/sh" || c.Command[1] != "-c" || c.Command[3] != sweepScriptName {
+		return
+	}
+	var grid []json.RawMessage
+	if json.Unmarshal([]byte(l.jobMeta.GetAnnotations()[AnnotSweep]), &grid) != nil || len(grid) == 0 {
+		return
+	}
+	var sweep workload.SweepGrid
+	seen := map[string]bool{}
+	for _, point := range grid {
+		var params workload.SweepGrid
+		if err := decodePoint(point, &params); err != nil {
+			return
+		}
+		for _, prm := range params {
+			i := -1
+			for j := range sweep {
+				if sweep[j].Name == prm.Name {
+					i = j
+				}
+			}
+			if i < 0 {
+				sweep = append(sweep, workload.SweepParam{Name: prm.Name})
+				i = len(sweep) - 1
+			}
+			for _, v := range prm.Values {
+				if key := prm.Name + "\x00" + string(v.JSON); !seen[key] {
+					seen[key] = true
+					sweep[i].Values = append(sweep[i].Values, v)
+				}
+			}
+		}
+	}
+	// Only the script mljob writes for this grid is a sweep.
+	probe := &gen{w: &workload.Workload{Type: workload.Sweep, Sweep: sweep, Command: c.Args}, p: l.p, prov: Provenance{}}
+	probe.podPath = "spec.template.spec"
+	want := corev1.Container{Command: c.Args}
+	probe.sweep(&want, &metav1.ObjectMeta{})
+	if want.Command[2] != c.Command[2] {
+		return
+	}
+	w.Type = workload.Sweep
+	w.Sweep = sweep
+	w.Command, w.Args = c.Args, nil
+	w.Shards = nil
+	s := l.s
+	if s.Parallelism != nil && s.Completions != nil && *s.Parallelism != *s.Completions {
+		w.Parallelism = s.Parallelism
+	} else {
+		w.Parallelism = nil
+	}
+	if w.ContainerName == workload.TypeContainerName(workload.Sweep) {
+		w.ContainerName = ""
+	}
+	l.dropGeneratedEnv("MLJOB_SWEEP_SIZE", fmt.Sprint(len(grid)))
+	l.dropGeneratedEnv("MLJOB_SHARDS", fmt.Sprint(len(grid)))
+}
+
+// decodePoint reads one point of the grid annotation, keeping the order
+// of its parameters.
+func decodePoint(b json.RawMessage, out *workload.SweepGrid) error {
+	var wrapped bytes.Buffer
+	// A point is {"lr":0.1,...}; as a sweep each value is a list.
+	var m workload.SweepGrid
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	wrapped.WriteString("{")
+	first := true
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return err
+		}
+		key, _ := json.Marshal(t)
+		if !first {
+			wrapped.WriteString(",")
+		}
+		first = false
+		fmt.Fprintf(&wrapped, "%s:[%s]", key, raw)
+	}
+	wrapped.WriteString("}")
+	if err := json.Unmarshal(wrapped.Bytes(), &m); err != nil {
+		return err
+	}
+	*out = m
+	return nil
+}
+
+// indexed reports whether the lifted Job is Indexed.
+func (l *lifter) indexed() bool {
+	return l.s.CompletionMode != nil && *l.s.CompletionMode == batchv1.IndexedCompletion
 }

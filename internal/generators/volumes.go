@@ -7,13 +7,25 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/mljob/mljob/internal/workload"
 )
 
 // shmVolume is the name of the /dev/shm volume.
 const shmVolume = "dshm"
 
-func (g *gen) volumes(memLimit *resource.Quantity) ([]corev1.Volume, []corev1.VolumeMount) {
+// volumes builds the pod's volumes and the main container's mounts:
+// datasets, outputs, Secret and ConfigMap files, and /dev/shm.
+func (g *gen) volumes(c *corev1.Container) ([]corev1.Volume, []corev1.VolumeMount) {
 	w := g.w
+	var memLimit *resource.Quantity
+	if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+		memLimit = &q
+	}
+	if w.Shm != nil {
+		// What is mounted at /dev/shm, or that nothing is.
+		g.from(g.mainPath()+".volumeMounts", "shm")
+	}
 	var vols []corev1.Volume
 	var mounts []corev1.VolumeMount
 	owner := map[string]string{}
@@ -25,7 +37,7 @@ func (g *gen) volumes(memLimit *resource.Quantity) ([]corev1.Volume, []corev1.Vo
 		owner[v.Name] = field
 		m.Name = v.Name
 		g.from(fmt.Sprintf("%s.volumes[%d]", g.podPath, len(vols)), field)
-		mf := fmt.Sprintf("%s.containers[0].volumeMounts[%d]", g.podPath, len(mounts))
+		mf := fmt.Sprintf("%s.volumeMounts[%d]", g.mainPath(), len(mounts))
 		g.from(mf, field)
 		if strings.HasPrefix(field, "datasets.") || strings.HasPrefix(field, "outputs.") {
 			g.from(mf+".mountPath", field+".path")
@@ -82,7 +94,9 @@ func (g *gen) volumes(memLimit *resource.Quantity) ([]corev1.Volume, []corev1.Vo
 // shm returns the /dev/shm size, and whether the workload gets one: GPU
 // workloads do unless they say `shm: false`. The profile's default size is
 // capped at half the memory limit: /dev/shm is memory the container pays
-// for, and a default should not let it take all of it.
+// for, and a default should not let it take all of it. A size the
+// workload sets may not be more than the memory limit: the container
+// would be killed before /dev/shm is full.
 func (g *gen) shm(memLimit *resource.Quantity) (*resource.Quantity, bool) {
 	s := g.w.Shm
 	on := g.w.GPU != nil
@@ -102,6 +116,10 @@ func (g *gen) shm(memLimit *resource.Quantity) (*resource.Quantity, bool) {
 	}
 	q, ok := g.quantity(field, size)
 	if !ok {
+		return nil, true
+	}
+	if field != "" && memLimit != nil && q.Cmp(*memLimit) > 0 {
+		g.errorf(field, "/dev/shm of %s is more than the container's memory limit %s, which it counts against; set resources.memory (or resources.limits.memory) to more, or shm to less", q.String(), memLimit.String())
 		return nil, true
 	}
 	if field == "" && memLimit != nil {
@@ -132,4 +150,116 @@ func VolumeName(prefix, name string) string {
 	h := fnv.New32a()
 	h.Write([]byte(name))
 	return fmt.Sprintf("%s-%08x", strings.TrimRight(n[:54], "-"), h.Sum32())
+}
+
+// liftShm lifts a memory-backed /dev/shm: on (and its size), or off for a
+// GPU workload that has none.
+func (l *lifter) liftShm() {
+	w, pod := l.w, l.t.Spec
+	has := hasShm(pod, l.main)
+	switch {
+	case w.GPU != nil && !has:
+		w.Shm = &workload.Shm{Enabled: false}
+	case has:
+		w.Shm = &workload.Shm{Enabled: true}
+		if q := shmSize(pod, l.main); q != "" {
+			w.Shm.Size = workload.Quantity(q)
+		}
+	}
+}
+
+// shmVolumeOf returns the memory-backed emptyDir mounted at /dev/shm in c.
+func shmVolumeOf(pod corev1.PodSpec, c *corev1.Container) *corev1.Volume {
+	if c == nil {
+		return nil
+	}
+	for _, m := range c.VolumeMounts {
+		if m.MountPath != "/dev/shm" {
+			continue
+		}
+		for i, v := range pod.Volumes {
+			if v.Name == m.Name && v.EmptyDir != nil && v.EmptyDir.Medium == corev1.StorageMediumMemory {
+				return &pod.Volumes[i]
+			}
+		}
+	}
+	return nil
+}
+
+func hasShm(pod corev1.PodSpec, c *corev1.Container) bool { return shmVolumeOf(pod, c) != nil }
+
+func shmSize(pod corev1.PodSpec, c *corev1.Container) string {
+	if v := shmVolumeOf(pod, c); v != nil && v.EmptyDir.SizeLimit != nil {
+		return v.EmptyDir.SizeLimit.String()
+	}
+	return ""
+}
+
+// liftVolumes lifts the main container's PVC and scratch volumes into
+// datasets and outputs, and mounted Secrets and ConfigMaps; other volumes
+// stay in overrides.
+func (l *lifter) liftVolumes() {
+	w, pod, c := l.w, l.t.Spec, l.main
+	if c == nil {
+		return
+	}
+	mounts := map[string][]corev1.VolumeMount{}
+	for _, m := range c.VolumeMounts {
+		mounts[m.Name] = append(mounts[m.Name], m)
+	}
+	usedElsewhere := map[string]bool{}
+	for _, o := range append(append([]corev1.Container(nil), pod.InitContainers...), pod.Containers...) {
+		if o.Name == c.Name {
+			continue
+		}
+		for _, m := range o.VolumeMounts {
+			usedElsewhere[m.Name] = true
+		}
+	}
+	for _, v := range pod.Volumes {
+		ms := mounts[v.Name]
+		if len(ms) != 1 || usedElsewhere[v.Name] || ms[0].MountPropagation != nil || ms[0].SubPathExpr != "" {
+			continue
+		}
+		m := ms[0]
+		switch {
+		case v.PersistentVolumeClaim != nil && m.ReadOnly && v.PersistentVolumeClaim.ReadOnly:
+			if w.Datasets == nil {
+				w.Datasets = map[string]workload.Dataset{}
+			}
+			w.Datasets[v.Name] = workload.Dataset{Claim: v.PersistentVolumeClaim.ClaimName, Path: m.MountPath, SubPath: m.SubPath, ReadOnly: true}
+		case v.PersistentVolumeClaim != nil && !m.ReadOnly && !v.PersistentVolumeClaim.ReadOnly:
+			if w.Outputs == nil {
+				w.Outputs = map[string]workload.Output{}
+			}
+			w.Outputs[v.Name] = workload.Output{Claim: v.PersistentVolumeClaim.ClaimName, Path: m.MountPath, SubPath: m.SubPath}
+		case v.Secret != nil && m.ReadOnly && m.SubPath == "" && plainProjection(v.Secret.Items, v.Secret.DefaultMode, v.Secret.Optional) &&
+			v.Name == VolumeName("secret-", v.Secret.SecretName):
+			if w.SecretFiles == nil {
+				w.SecretFiles = map[string]string{}
+			}
+			w.SecretFiles[v.Secret.SecretName] = m.MountPath
+		case v.ConfigMap != nil && m.ReadOnly && m.SubPath == "" && plainProjection(v.ConfigMap.Items, v.ConfigMap.DefaultMode, v.ConfigMap.Optional) &&
+			v.Name == VolumeName("config-", v.ConfigMap.Name):
+			if w.ConfigFiles == nil {
+				w.ConfigFiles = map[string]string{}
+			}
+			w.ConfigFiles[v.ConfigMap.Name] = m.MountPath
+		case v.EmptyDir != nil && v.EmptyDir.Medium == "" && !m.ReadOnly:
+			if w.Outputs == nil {
+				w.Outputs = map[string]workload.Output{}
+			}
+			o := workload.Output{Path: m.MountPath, SubPath: m.SubPath}
+			if v.EmptyDir.SizeLimit != nil {
+				o.Size = workload.Quantity(v.EmptyDir.SizeLimit.String())
+			}
+			w.Outputs[v.Name] = o
+		}
+	}
+}
+
+// plainProjection reports whether a Secret or ConfigMap volume mounts
+// every key with the default mode, as secretFiles and configFiles do.
+func plainProjection(items []corev1.KeyToPath, mode *int32, optional *bool) bool {
+	return len(items) == 0 && (mode == nil || *mode == corev1.SecretVolumeSourceDefaultMode) && optional == nil
 }
