@@ -345,13 +345,31 @@ func writeGPUTypes(b *bytes.Buffer, p *workload.Profile) {
 		for _, k := range sortedKeys(t.NodeSelector) {
 			fmt.Fprintf(b, ", nodes with %s=%s", k, t.NodeSelector[k])
 		}
+		writePerGPU(b, t)
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(b, "    (no type)  %s", p.DefaultGPU.Resource)
 	for _, k := range sortedKeys(p.DefaultGPU.NodeSelector) {
 		fmt.Fprintf(b, ", nodes with %s=%s", k, p.DefaultGPU.NodeSelector[k])
 	}
+	writePerGPU(b, p.DefaultGPU)
 	b.WriteString("\n")
+}
+
+// writePerGPU says what a workload of the type gets per GPU when it sets
+// no resources.
+func writePerGPU(b *bytes.Buffer, t workload.GPUType) {
+	if t.PerGPU == nil || t.PerGPU.CPU == "" && t.PerGPU.Memory == "" {
+		return
+	}
+	var parts []string
+	if t.PerGPU.CPU != "" {
+		parts = append(parts, "cpu "+string(t.PerGPU.CPU))
+	}
+	if t.PerGPU.Memory != "" {
+		parts = append(parts, "memory "+string(t.PerGPU.Memory))
+	}
+	fmt.Fprintf(b, "; per GPU: %s", strings.Join(parts, ", "))
 }
 
 func sortedKeys[V any](m map[string]V) []string {

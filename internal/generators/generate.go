@@ -88,15 +88,14 @@ func Generate(w *workload.Workload, src *workload.Source, p *workload.Profile) (
 	for _, e := range warns {
 		res.Warnings = append(res.Warnings, src.Errorf(e.Field, "%s", e.Msg))
 	}
-	if err := g.errs.Err(); err != nil {
-		return nil, err
-	}
 	g.jobPath, g.podPath = "spec", "spec.template.spec"
 	if w.Schedule != "" {
 		g.jobPath, g.podPath = "spec.jobTemplate.spec", "spec.jobTemplate.spec.template.spec"
 	}
+	// Generation goes on after the language check fails, so that one run
+	// reports every problem; it never uses what the check refused.
 	obj := g.object()
-	if err := g.errs.Err(); err != nil {
+	if err := dedup(g.errs).Err(); err != nil {
 		return nil, err
 	}
 	if len(w.Overrides) > 0 {
@@ -219,6 +218,19 @@ func (g *gen) podSpec() corev1.PodSpec {
 	pod.Volumes, c.VolumeMounts = g.volumes(&c)
 	pod.Containers = []corev1.Container{c}
 	return pod
+}
+
+// dedup drops a diagnostic said twice (by the check and the generator).
+func dedup(l diag.List) diag.List {
+	var out diag.List
+	seen := map[string]bool{}
+	for _, d := range l {
+		if k := d.Error(); !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // pick returns the workload's value of field, or the profile's default

@@ -78,13 +78,17 @@ func (g *gen) defaultResources() (cpu, mem *resource.Quantity) {
 	return cpu, mem
 }
 
-// setQuantity sets l[name] to v, or to def when v is empty; the language
-// check has refused quantities that do not parse.
+// setQuantity sets l[name] to v, or to def when v is empty. Sizes the
+// language check refuses are left out: it has said why, and comparing
+// them (a limit below the request) would only say it again.
 func (g *gen) setQuantity(l corev1.ResourceList, name corev1.ResourceName, v workload.Quantity, def *resource.Quantity) {
 	if v == "" {
 		if def != nil {
 			l[name] = def.DeepCopy()
 		}
+		return
+	}
+	if name != corev1.ResourceCPU && workload.CheckSize(v) != "" {
 		return
 	}
 	if q, err := resource.ParseQuantity(string(v)); err == nil {

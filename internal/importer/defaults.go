@@ -196,10 +196,10 @@ func prune(patch, written map[string]any) {
 		}
 		switch pv := v.(type) {
 		case map[string]any:
-			if wm, ok := wv.(map[string]any); ok {
+			if wm, ok := wv.(map[string]any); ok && len(pv) > 0 {
 				prune(pv, wm)
 				if len(pv) == 0 {
-					delete(patch, k)
+					delete(patch, k) // only defaults were in it
 				}
 			}
 		case []any:
