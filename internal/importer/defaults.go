@@ -196,6 +196,12 @@ func prune(patch, written map[string]any) {
 		}
 		switch pv := v.(type) {
 		case map[string]any:
+			if k == "resources" && len(pv) == 0 {
+				// Go writes an empty ResourceRequirements as {}: it says
+				// nothing (unlike emptyDir: {}).
+				delete(patch, k)
+				continue
+			}
 			if wm, ok := wv.(map[string]any); ok && len(pv) > 0 {
 				prune(pv, wm)
 				if len(pv) == 0 {

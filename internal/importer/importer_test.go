@@ -337,3 +337,46 @@ func mustGlob(dir, pat string) []string {
 	m, _ := filepath.Glob(filepath.Join(dir, pat))
 	return m
 }
+
+// A Job that leaves resources and its TTL to the API server imports to a
+// workload without them, so the profile's defaults apply, and overrides
+// pin no null and carry no API default.
+func TestImportLeavesDefaultsToTheProfile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "job.yaml")
+	job := `apiVersion: batch/v1
+kind: Job
+metadata: {name: bare}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: task
+        image: ghcr.io/acme/tool:1.0
+        command: ["tool"]
+        imagePullPolicy: IfNotPresent
+      initContainers:
+      - {name: init, image: "busybox:1.36", command: ["true"]}
+`
+	if err := os.WriteFile(f, []byte(job), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := pipeline.Import(pipeline.ImportOptions{Paths: []string{f}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Objects[0].Result
+	w := r.Workload
+	if w.Resources != nil || w.TTL != "" || w.Retries != nil {
+		t.Errorf("resources %v, ttl %q, retries %v: want them left to the profile", w.Resources, w.TTL, w.Retries)
+	}
+	o := string(w.Overrides)
+	for _, bad := range []string{"null", "terminationMessagePath", "terminationMessagePolicy", "setElementOrder", "ttlSecondsAfterFinished", "resources"} {
+		if strings.Contains(o, bad) {
+			t.Errorf("overrides carry %s: %s", bad, o)
+		}
+	}
+	if !strings.Contains(o, `"initContainers"`) {
+		t.Errorf("overrides lost the init container: %s", o)
+	}
+}
