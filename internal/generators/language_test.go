@@ -103,3 +103,28 @@ func asInputError(err error, target **pipeline.InputError) bool {
 	*target = ie
 	return ok
 }
+
+// Under a profile that asks for the restricted Pod Security Standard,
+// render checks every object at that level (overrides cannot break it)
+// and refuses running as root.
+func TestProfilePodSecurityChecked(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{`profile: podSecurity: "restricted"
+workloads: w: {type: "task", image: "a:1", command: ["x"], overrides: spec: template: spec: initContainers: [{name: "setup", image: "b:1"}]}`,
+			`w.cue:2:12: error: [pod-security] Job default/w: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "setup" must set securityContext.allowPrivilegeEscalation=false)`},
+		{`profile: podSecurity: "restricted"
+workloads: w: {type: "task", image: "a:1", command: ["x"], securityContext: runAsUser: 0}`,
+			`w.cue:2:77: workloads.w.securityContext.runAsUser: runAsUser 0 (root) is not allowed by the restricted Pod Security Standard the profile asks for`},
+	} {
+		_, err := pipeline.Render(pipeline.RenderOptions{Inline: []load.Source{{Name: "w.cue", Data: []byte(tc.src)}}})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v\nwant %s", err, tc.want)
+		}
+	}
+	// An explicit level wins over the profile's.
+	src := `profile: podSecurity: "restricted"
+workloads: w: {type: "task", image: "a:1", command: ["x"], overrides: spec: template: spec: initContainers: [{name: "setup", image: "b:1"}]}`
+	if _, err := pipeline.Render(pipeline.RenderOptions{PodSecurity: "privileged", Inline: []load.Source{{Name: "w.cue", Data: []byte(src)}}}); err != nil {
+		t.Errorf("--pod-security privileged: %v", err)
+	}
+}
