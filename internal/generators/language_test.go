@@ -1,6 +1,8 @@
 package generators_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -126,5 +128,23 @@ workloads: w: {type: "task", image: "a:1", command: ["x"], securityContext: runA
 workloads: w: {type: "task", image: "a:1", command: ["x"], overrides: spec: template: spec: initContainers: [{name: "setup", image: "b:1"}]}`
 	if _, err := pipeline.Render(pipeline.RenderOptions{PodSecurity: "privileged", Inline: []load.Source{{Name: "w.cue", Data: []byte(src)}}}); err != nil {
 		t.Errorf("--pod-security privileged: %v", err)
+	}
+}
+
+// Each project is checked at its own profile's level, whatever the order
+// objects are written in.
+func TestPodSecurityPerProject(t *testing.T) {
+	restricted, plain := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(restricted, "w.cue"), []byte(`profile: podSecurity: "restricted"
+workloads: zz: {type: "task", image: "a:1", command: ["x"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(plain, "w.cue"), []byte(`workloads: aa: {type: "task", image: "a:1", command: ["x"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, paths := range [][]string{{restricted, plain}, {plain, restricted}} {
+		if _, err := pipeline.Render(pipeline.RenderOptions{Paths: paths}); err != nil {
+			t.Errorf("render %v: %v", paths, err)
+		}
 	}
 }

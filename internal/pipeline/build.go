@@ -23,8 +23,8 @@ type built struct {
 	errs diag.List
 	// warnings are what renders but most likely is not what was meant.
 	warnings diag.List
-	// profiles[i] is the profile of the project of docs[i].
-	profiles []*workload.Profile
+	// profiles are the profiles of the workloads' projects.
+	profiles map[*workload.Source]*workload.Profile
 }
 
 // build loads every project with one loader (so the schema is compiled
@@ -32,7 +32,7 @@ type built struct {
 // or generate adds its problems to errs and no documents: a broken
 // workload never hides behind a partial result.
 func build(groups []load.Group, workers int) (*built, error) {
-	b := &built{}
+	b := &built{profiles: map[*workload.Source]*workload.Profile{}}
 	if len(groups) == 0 {
 		return b, nil
 	}
@@ -76,7 +76,7 @@ func build(groups []load.Group, workers int) (*built, error) {
 		for _, d := range per[i] {
 			b.docs = append(b.docs, d)
 			b.dirs = append(b.dirs, jobs[i].dir)
-			b.profiles = append(b.profiles, jobs[i].project.Profile)
+			b.profiles[d.Source] = jobs[i].project.Profile
 		}
 	}
 	b.warnings.Sort()

@@ -100,10 +100,6 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 	render.Sort(docs)
 	// Each object is checked at the Pod Security level asked for, or
 	// else at its project profile's.
-	profileOf := map[*workload.Source]*workload.Profile{}
-	for i, d := range b.docs {
-		profileOf[d.Source] = b.profiles[i]
-	}
 	byLevel := map[string][]*manifest.Document{}
 	for i := range docs {
 		md := docs[i].Manifest()
@@ -111,7 +107,7 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 			continue
 		}
 		level := opts.PodSecurity
-		if p := profileOf[docs[i].Source]; level == "" && p != nil {
+		if p := b.profiles[docs[i].Source]; level == "" && p != nil {
 			level = p.PodSecurity
 		}
 		byLevel[level] = append(byLevel[level], md)
