@@ -144,7 +144,7 @@ func mustAccept(t *testing.T, srv *apiserver.Server, lint *lintPool, docs []docu
 	return outs
 }
 
-// examples renders every example project, as generators/golden_test.go
+// examples renders every example project, as internal/generators/golden_test.go
 // does.
 func examples(t *testing.T) []document {
 	dirs, _ := filepath.Glob("examples/*")
