@@ -70,10 +70,16 @@ func Load() (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A format is named after the first definition (by name) that shows
+	// as it; a definition that only narrows another (#Size is a #Quantity
+	// the language checks further) is named after itself, where a field
+	// refers to it (see field).
 	s.formats = map[string]string{}
-	for name, doc := range s.defDocs {
+	for _, name := range sortedKeys(s.defDocs) {
 		for _, m := range formatName.FindAllStringSubmatch(load.Brief(l.Schema(name)), -1) {
-			s.formats[m[1]] = doc
+			if _, ok := s.formats[m[1]]; !ok {
+				s.formats[m[1]] = s.defDocs[name]
+			}
 		}
 	}
 	s.Workload = s.field("#Workload", s.defs["#Workload"], nil, 0, l.Schema("#Workload"))
@@ -123,6 +129,14 @@ func (s *Schema) field(name string, st *ast.StructLit, fd *ast.Field, depth int,
 		f.Type = typeString(fd.Value)
 		if v.Exists() {
 			f.Type = load.Brief(v)
+		}
+		if id, ok := fd.Value.(*ast.Ident); ok && s.defDocs[id.Name] != "" {
+			// A field of a documented definition reads as its name.
+			own := strings.ToLower(strings.TrimPrefix(id.Name, "#"))
+			if m := formatName.FindStringSubmatch(f.Type); m != nil && m[1] != own && s.formats[m[1]] != s.defDocs[id.Name] {
+				f.Type = strings.Replace(f.Type, "("+m[1]+")", "("+own+")", 1)
+				s.formats[own] = s.defDocs[id.Name]
+			}
 		}
 		f.Required = fd.Constraint.String() == "!"
 		for _, a := range fd.Attrs {
@@ -433,13 +447,31 @@ func writeGPUTypes(b *bytes.Buffer, p *workload.Profile) {
 		for _, k := range sortedKeys(t.NodeSelector) {
 			fmt.Fprintf(b, ", nodes with %s=%s", k, t.NodeSelector[k])
 		}
+		writePerGPU(b, t)
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(b, "    (no type)  %s", p.DefaultGPU.Resource)
 	for _, k := range sortedKeys(p.DefaultGPU.NodeSelector) {
 		fmt.Fprintf(b, ", nodes with %s=%s", k, p.DefaultGPU.NodeSelector[k])
 	}
+	writePerGPU(b, p.DefaultGPU)
 	b.WriteString("\n")
+}
+
+// writePerGPU says what a workload of the type gets per GPU when it sets
+// no resources.
+func writePerGPU(b *bytes.Buffer, t workload.GPUType) {
+	if t.PerGPU == nil || t.PerGPU.CPU == "" && t.PerGPU.Memory == "" {
+		return
+	}
+	var parts []string
+	if t.PerGPU.CPU != "" {
+		parts = append(parts, "cpu "+string(t.PerGPU.CPU))
+	}
+	if t.PerGPU.Memory != "" {
+		parts = append(parts, "memory "+string(t.PerGPU.Memory))
+	}
+	fmt.Fprintf(b, "; per GPU: %s", strings.Join(parts, ", "))
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -51,7 +51,7 @@ func TestReadableFields(t *testing.T) {
 		"datasets.readOnly":        "bool, default true",
 		"command":                  "list of string",
 		"timeout":                  "string (duration)",
-		"profile.gpuTypes":         "{NAME: {resource, products, productLabel, nodeSelector, tolerations}}",
+		"profile.gpuTypes":         "{NAME: {resource, products, productLabel, nodeSelector, tolerations, perGPU}}",
 		"secretFiles":              "{NAME: string (absolute path)}",
 		"overrides":                "struct (any fields)",
 		"profile.spot.tolerations": "list of {key, operator, value, effect, tolerationSeconds}",

@@ -187,6 +187,15 @@ func process(rl *framework.ResourceList, validate Validator) error {
 		if err != nil {
 			return fail(rl, err)
 		}
+		// What renders but is most likely not what was meant: a warning
+		// result, as render prints it on stderr.
+		for _, d := range res.Warnings {
+			r := &framework.Result{Message: d.Msg, Severity: framework.Warning, Field: &framework.Field{Path: d.Path}}
+			if d.Pos.IsValid() {
+				r.File = &framework.File{Path: d.Pos.String()}
+			}
+			rl.Results = append(rl.Results, r)
+		}
 		for _, d := range res.Documents {
 			n, err := yaml.Parse(string(d.YAML))
 			if err != nil {

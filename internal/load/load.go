@@ -197,7 +197,7 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 	}
 
 	sortDecls(decls)
-	profile, perrs := l.loadProfile(prof, user, p.Files[0], narrow(decls, "profile"))
+	profile, perrs := l.loadProfile(prof, user, p.Files[0], fields, narrow(decls, "profile"))
 	errs = append(errs, perrs...)
 	p.Profile = profile
 
@@ -219,7 +219,7 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 	return p, nil
 }
 
-func (l *Loader) loadProfile(prof cue.Value, user map[string]bool, file string, decls map[string][]decl) (*workload.Profile, diag.List) {
+func (l *Loader) loadProfile(prof cue.Value, user map[string]bool, file string, fields map[string]diag.Pos, decls map[string][]decl) (*workload.Profile, diag.List) {
 	v := l.profile
 	fallback := diag.Pos{File: file}
 	if prof.Exists() {
@@ -236,6 +236,28 @@ func (l *Loader) loadProfile(prof cue.Value, user map[string]bool, file string, 
 	p, err := workload.DecodeProfile(b)
 	if err != nil {
 		return nil, diag.List{diag.Errorf(fallback, "profile", "%v", err)}
+	}
+	// What the schema cannot say (units, durations) is checked in Go, at
+	// the line of the field.
+	var errs diag.List
+	for _, pr := range p.Check() {
+		path := "profile." + pr.Field
+		at := fallback
+		for f := path; f != ""; {
+			if q, ok := fields[f]; ok {
+				at = q
+				break
+			}
+			i := strings.LastIndexByte(f, '.')
+			if i < 0 {
+				break
+			}
+			f = f[:i]
+		}
+		errs = append(errs, diag.Errorf(at, path, "%s", pr.Msg))
+	}
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	return p, nil
 }

@@ -275,6 +275,7 @@ var patterns = []struct{ fragment, want, short string }{
 	{`([0-9]+d)?([0-9]+h)?`, `a duration such as "90m", "6h", "1h30m" or "2d"`, "duration"},
 	{`(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`, `a DNS subdomain (lower-case letters, digits, '-' and '.')`, "DNS subdomain"},
 	{`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, `a DNS label (lower-case letters, digits and '-', starting and ending with a letter or digit)`, "DNS label"},
+	{`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`, `a Kueue name (lower-case letters, digits, '-' and '.', at most 63, starting and ending with a letter or digit)`, "Kueue name"},
 	{`=~"^/"`, `an absolute path`, "absolute path"},
 	{`^[A-Za-z_][A-Za-z0-9_]*$`, `a name of letters, digits and '_'`, "identifier"},
 	{`^[-._a-zA-Z][-._a-zA-Z0-9]*$`, `an environment variable name (letters, digits, '_', '-' and '.')`, "variable name"},
@@ -301,14 +302,19 @@ func Brief(v cue.Value) string {
 	hasDef = hasDef && (v.IncompleteKind() != cue.ListKind || len(alts) > 1)
 	if hasDef {
 		// The default is an alternative of its own (*"x" | string): the
-		// type is the others.
+		// type is the others, when one of them allows the default; an
+		// enumeration (*"a" | "b" | "c") keeps every value.
 		var rest []cue.Value
 		for _, a := range alts {
 			if !(a.IsConcrete() && (a.Equals(def) || fmt.Sprint(a) == fmt.Sprint(def))) {
 				rest = append(rest, a)
 			}
 		}
-		if len(rest) > 0 {
+		allowed := false
+		for _, a := range rest {
+			allowed = allowed || a.Subsume(def) == nil
+		}
+		if len(rest) > 0 && allowed {
 			alts = rest
 		}
 	}

@@ -3,11 +3,12 @@ package pipeline
 import (
 	"path/filepath"
 
-	"github.com/mljob/mljob/generators"
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/generators"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/parallel"
 	"github.com/mljob/mljob/internal/render"
+	"github.com/mljob/mljob/internal/workload"
 )
 
 // built is what the load and generate stages made of CUE projects.
@@ -20,6 +21,10 @@ type built struct {
 	// errs are the problems of the projects that could not be used; the
 	// others' documents are in docs.
 	errs diag.List
+	// warnings are what renders but most likely is not what was meant.
+	warnings diag.List
+	// profiles are the profiles of the workloads' projects.
+	profiles map[*workload.Source]*workload.Profile
 }
 
 // build loads every project with one loader (so the schema is compiled
@@ -27,7 +32,7 @@ type built struct {
 // or generate adds its problems to errs and no documents: a broken
 // workload never hides behind a partial result.
 func build(groups []load.Group, workers int) (*built, error) {
-	b := &built{}
+	b := &built{profiles: map[*workload.Source]*workload.Profile{}}
 	if len(groups) == 0 {
 		return b, nil
 	}
@@ -55,22 +60,26 @@ func build(groups []load.Group, workers int) (*built, error) {
 		}
 	}
 	per := make([][]render.Document, len(jobs))
+	warns := make([]diag.List, len(jobs))
 	errs := make([]error, len(jobs))
 	// Generating and encoding are pure: they run in parallel, and results
 	// keep the input order whatever order the workers finish in.
 	parallel.For(len(jobs), workers, func(i int) {
-		per[i], errs[i] = generateOne(jobs[i])
+		per[i], warns[i], errs[i] = generateOne(jobs[i])
 	})
 	for i := range jobs {
 		if errs[i] != nil {
 			b.errs.Append(errs[i])
 			continue
 		}
+		b.warnings = append(b.warnings, warns[i]...)
 		for _, d := range per[i] {
 			b.docs = append(b.docs, d)
 			b.dirs = append(b.dirs, jobs[i].dir)
+			b.profiles[d.Source] = jobs[i].project.Profile
 		}
 	}
+	b.warnings.Sort()
 	b.errs = append(b.errs, checkDuplicates(b.docs)...)
 	return b, nil
 }
@@ -97,26 +106,26 @@ func projectDir(g load.Group) string {
 	return dir
 }
 
-func generateOne(j job) (docs []render.Document, err error) {
+func generateOne(j job) (docs []render.Document, warns diag.List, err error) {
 	defer func() {
 		// A bug in a generator fails its workload, not the run.
 		if v := recover(); v != nil {
-			docs, err = nil, j.item.Source.Errorf("", "internal error: mljob failed to generate this workload (%v); please report it", v)
+			docs, warns, err = nil, nil, j.item.Source.Errorf("", "internal error: mljob failed to generate this workload (%v); please report it", v)
 		}
 	}()
-	objs, err := generators.Generate(j.item.Workload, j.item.Source, j.project.Profile)
+	res, err := generators.Generate(j.item.Workload, j.item.Source, j.project.Profile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	docs = make([]render.Document, 0, len(objs))
-	for _, o := range objs {
+	docs = make([]render.Document, 0, len(res.Objects))
+	for _, o := range res.Objects {
 		d, err := render.NewDocument(o)
 		if err != nil {
-			return nil, j.item.Source.Errorf("", "encode %s: %v", o.Obj.GetObjectKind().GroupVersionKind().Kind, err)
+			return nil, nil, j.item.Source.Errorf("", "encode %s: %v", o.Obj.GetObjectKind().GroupVersionKind().Kind, err)
 		}
 		docs = append(docs, d)
 	}
-	return docs, nil
+	return docs, res.Warnings, nil
 }
 
 // checkDuplicates reports objects that two workloads generate.

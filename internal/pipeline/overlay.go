@@ -8,8 +8,8 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/mljob/mljob/generators"
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/generators"
 	"github.com/mljob/mljob/internal/kube"
 	"github.com/mljob/mljob/internal/kustomize"
 	"github.com/mljob/mljob/internal/render"

@@ -10,6 +10,7 @@ package pipeline
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
@@ -35,7 +36,8 @@ type RenderOptions struct {
 	Inline []load.Source
 	// KubeVersion is the Kubernetes version objects must be valid for
 	// (default: the validation code's); PodSecurity the Pod Security
-	// Standards level they must meet (empty: not checked).
+	// Standards level they must meet (empty: the level of each project's
+	// profile, `podSecurity`).
 	KubeVersion string
 	PodSecurity string
 }
@@ -43,6 +45,9 @@ type RenderOptions struct {
 // RenderResult is the rendered documents, sorted by namespace/kind/name.
 type RenderResult struct {
 	Documents []render.Document
+	// Warnings are what renders but most likely does not do what was
+	// meant (a CPU request no node has, say), sorted by position.
+	Warnings diag.List
 }
 
 // InputError is a problem with the user's input (exit code 2).
@@ -59,12 +64,19 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 	if len(opts.Paths) == 0 && len(opts.Inline) == 0 {
 		opts.Paths = []string{"."}
 	}
-	level := opts.PodSecurity
-	if level == "" {
-		level = validate.PodSecurityPrivileged // no check
+	validators := map[string]*validate.Validator{}
+	validator := func(level string) (*validate.Validator, error) {
+		if level == "" {
+			level = validate.PodSecurityPrivileged // no check
+		}
+		if v, ok := validators[level]; ok {
+			return v, nil
+		}
+		v, err := validate.New(validate.Options{KubeVersion: opts.KubeVersion, PodSecurity: level})
+		validators[level] = v
+		return v, err
 	}
-	v, err := validate.New(validate.Options{KubeVersion: opts.KubeVersion, PodSecurity: level})
-	if err != nil {
+	if _, err := validator(opts.PodSecurity); err != nil {
 		return nil, &InputError{err}
 	}
 	groups, err := load.FindProjects(opts.Paths)
@@ -86,13 +98,29 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 		return nil, &InputError{err}
 	}
 	render.Sort(docs)
-	checked := make([]*manifest.Document, 0, len(docs))
+	// Each object is checked at the Pod Security level asked for, or
+	// else at its project profile's.
+	byLevel := map[string][]*manifest.Document{}
 	for i := range docs {
-		if md := docs[i].Manifest(); md != nil {
-			checked = append(checked, md)
+		md := docs[i].Manifest()
+		if md == nil {
+			continue
 		}
+		level := opts.PodSecurity
+		if p := b.profiles[docs[i].Source]; level == "" && p != nil {
+			level = p.PodSecurity
+		}
+		byLevel[level] = append(byLevel[level], md)
 	}
-	fs := check(checked, v.Checkers(), v.Namespace(), opts.Workers, settler{})
+	var fs []finding.Finding
+	for _, level := range sortedKeys(byLevel) {
+		v, err := validator(level)
+		if err != nil {
+			return nil, &InputError{err}
+		}
+		fs = append(fs, check(byLevel[level], v.Checkers(), v.Namespace(), opts.Workers, settler{})...)
+	}
+	finding.Sort(fs)
 	if list := refusals(fs); len(list) > 0 {
 		if opts.Overlay != "" {
 			for _, d := range list {
@@ -101,7 +129,16 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 		}
 		return nil, &InputError{list.Err()}
 	}
-	return &RenderResult{Documents: docs}, nil
+	return &RenderResult{Documents: docs, Warnings: b.warnings}, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // refusals are the findings that stop a render: errors, which the API

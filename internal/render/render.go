@@ -12,8 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mljob/mljob/generators"
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/generators"
 	"github.com/mljob/mljob/internal/kube"
 	"github.com/mljob/mljob/internal/manifest"
 )

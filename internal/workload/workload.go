@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,46 +26,77 @@ const (
 
 // Workload is one entry of `workloads`.
 type Workload struct {
-	Type             string              `json:"type"`
-	Image            string              `json:"image"`
-	Command          []string            `json:"command,omitempty"`
-	Args             []string            `json:"args,omitempty"`
-	WorkingDir       string              `json:"workingDir,omitempty"`
-	ContainerName    string              `json:"containerName,omitempty"`
-	Env              map[string]EnvValue `json:"env,omitempty"`
-	Resources        *Resources          `json:"resources,omitempty"`
-	GPU              *GPU                `json:"gpu,omitempty"`
-	Shm              *Shm                `json:"shm,omitempty"`
-	Retries          *int32              `json:"retries,omitempty"`
-	RetriesPerIndex  *int32              `json:"retriesPerIndex,omitempty"`
-	Timeout          string              `json:"timeout,omitempty"`
-	TTL              string              `json:"ttl,omitempty"`
-	ExitCodes        *ExitCodes          `json:"exitCodes,omitempty"`
-	Spot             bool                `json:"spot,omitempty"`
-	Shards           *int32              `json:"shards,omitempty"`
-	Completions      *int32              `json:"completions,omitempty"`
-	Parallelism      *int32              `json:"parallelism,omitempty"`
-	Sweep            map[string][]Scalar `json:"sweep,omitempty"`
-	Schedule         string              `json:"schedule,omitempty"`
-	TimeZone         string              `json:"timeZone,omitempty"`
-	Concurrency      string              `json:"concurrency,omitempty"`
-	StartingDeadline string              `json:"startingDeadline,omitempty"`
-	History          *History            `json:"history,omitempty"`
-	Suspend          *bool               `json:"suspend,omitempty"`
-	Namespace        string              `json:"namespace,omitempty"`
-	Labels           map[string]string   `json:"labels,omitempty"`
-	Annotations      map[string]string   `json:"annotations,omitempty"`
-	PodAnnotations   map[string]string   `json:"podAnnotations,omitempty"`
-	ServiceAccount   string              `json:"serviceAccount,omitempty"`
-	PriorityClass    string              `json:"priorityClass,omitempty"`
-	Queue            string              `json:"queue,omitempty"`
-	NodeSelector     map[string]string   `json:"nodeSelector,omitempty"`
-	Tolerations      []corev1.Toleration `json:"tolerations,omitempty"`
-	Datasets         map[string]Dataset  `json:"datasets,omitempty"`
-	Outputs          map[string]Output   `json:"outputs,omitempty"`
-	SecretFiles      map[string]string   `json:"secretFiles,omitempty"`
-	ConfigFiles      map[string]string   `json:"configFiles,omitempty"`
-	Overrides        json.RawMessage     `json:"overrides,omitempty"`
+	Type                   string              `json:"type"`
+	Image                  string              `json:"image"`
+	Command                []string            `json:"command,omitempty"`
+	Args                   []string            `json:"args,omitempty"`
+	WorkingDir             string              `json:"workingDir,omitempty"`
+	ContainerName          string              `json:"containerName,omitempty"`
+	Env                    Env                 `json:"env,omitempty"`
+	EnvFrom                []EnvFrom           `json:"envFrom,omitempty"`
+	Resources              *Resources          `json:"resources,omitempty"`
+	GPU                    *GPU                `json:"gpu,omitempty"`
+	Shm                    *Shm                `json:"shm,omitempty"`
+	Retries                *int32              `json:"retries,omitempty"`
+	RetriesPerIndex        *int32              `json:"retriesPerIndex,omitempty"`
+	MaxFailedIndexes       *int32              `json:"maxFailedIndexes,omitempty"`
+	Timeout                string              `json:"timeout,omitempty"`
+	TTL                    string              `json:"ttl,omitempty"`
+	ExitCodes              *ExitCodes          `json:"exitCodes,omitempty"`
+	Spot                   bool                `json:"spot,omitempty"`
+	Shards                 *int32              `json:"shards,omitempty"`
+	Completions            *int32              `json:"completions,omitempty"`
+	Parallelism            *int32              `json:"parallelism,omitempty"`
+	Sweep                  SweepGrid           `json:"sweep,omitempty"`
+	SuccessPolicy          []SuccessRule       `json:"successPolicy,omitempty"`
+	PodReplacementPolicy   string              `json:"podReplacementPolicy,omitempty"`
+	TerminationGracePeriod string              `json:"terminationGracePeriod,omitempty"`
+	Schedule               string              `json:"schedule,omitempty"`
+	TimeZone               string              `json:"timeZone,omitempty"`
+	Concurrency            string              `json:"concurrency,omitempty"`
+	StartingDeadline       string              `json:"startingDeadline,omitempty"`
+	History                *History            `json:"history,omitempty"`
+	Suspend                *bool               `json:"suspend,omitempty"`
+	Namespace              string              `json:"namespace,omitempty"`
+	Labels                 map[string]string   `json:"labels,omitempty"`
+	Annotations            map[string]string   `json:"annotations,omitempty"`
+	PodAnnotations         map[string]string   `json:"podAnnotations,omitempty"`
+	ServiceAccount         string              `json:"serviceAccount,omitempty"`
+	PriorityClass          string              `json:"priorityClass,omitempty"`
+	Queue                  string              `json:"queue,omitempty"`
+	Priority               string              `json:"priority,omitempty"`
+	ImagePullSecrets       []string            `json:"imagePullSecrets,omitempty"`
+	SecurityContext        *SecurityContext    `json:"securityContext,omitempty"`
+	NodeSelector           map[string]string   `json:"nodeSelector,omitempty"`
+	Tolerations            []corev1.Toleration `json:"tolerations,omitempty"`
+	Datasets               map[string]Dataset  `json:"datasets,omitempty"`
+	Outputs                map[string]Output   `json:"outputs,omitempty"`
+	SecretFiles            map[string]string   `json:"secretFiles,omitempty"`
+	ConfigFiles            map[string]string   `json:"configFiles,omitempty"`
+	Overrides              json.RawMessage     `json:"overrides,omitempty"`
+}
+
+// Indexed reports whether the workload is an Indexed Job: sharded or a
+// sweep.
+func (w *Workload) Indexed() bool { return w.Shards != nil || w.Type == Sweep }
+
+// PerIndexRetries reports whether the workload retries each index on its
+// own (backoffLimitPerIndex): every indexed workload that does not ask for
+// job-wide `retries`.
+func (w *Workload) PerIndexRetries() bool { return w.Indexed() && w.Retries == nil }
+
+// Completions returns how many indexes or completions the Job has: the
+// shards, the sweep grid's points or `completions`; 0 when unset.
+func (w *Workload) CompletionCount() int64 {
+	switch {
+	case w.Type == Sweep:
+		return w.Sweep.Points()
+	case w.Shards != nil:
+		return int64(*w.Shards)
+	case w.Completions != nil:
+		return int64(*w.Completions)
+	}
+	return 0
 }
 
 // Source says where a workload came from, for messages that blame the
@@ -132,6 +162,29 @@ type Resources struct {
 		Memory           Quantity `json:"memory,omitempty"`
 		EphemeralStorage Quantity `json:"ephemeralStorage,omitempty"`
 	} `json:"limits,omitempty"`
+}
+
+// SecurityContext is what a workload (or the profile) sets of the pod's
+// and the main container's security context.
+type SecurityContext struct {
+	RunAsUser              *int64 `json:"runAsUser,omitempty"`
+	RunAsGroup             *int64 `json:"runAsGroup,omitempty"`
+	FSGroup                *int64 `json:"fsGroup,omitempty"`
+	ReadOnlyRootFilesystem *bool  `json:"readOnlyRootFilesystem,omitempty"`
+}
+
+// EnvFrom is every key of a Secret or ConfigMap as environment variables.
+type EnvFrom struct {
+	Secret    string `json:"secret,omitempty"`
+	ConfigMap string `json:"configMap,omitempty"`
+	Prefix    string `json:"prefix,omitempty"`
+	Optional  *bool  `json:"optional,omitempty"`
+}
+
+// SuccessRule is one rule of an Indexed Job's success policy.
+type SuccessRule struct {
+	Indexes string `json:"indexes,omitempty"`
+	Count   *int32 `json:"count,omitempty"`
 }
 
 // GPU is the GPU request of a workload.
@@ -291,16 +344,6 @@ func Decode(b []byte) (*Workload, error) {
 		return nil, err
 	}
 	return &w, nil
-}
-
-// SweepNames returns the sweep's parameter names, sorted.
-func (w *Workload) SweepNames() []string {
-	names := make([]string, 0, len(w.Sweep))
-	for n := range w.Sweep {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // MarshalJSON writes a literal as a string, a reference as an object.

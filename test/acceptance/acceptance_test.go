@@ -19,6 +19,7 @@ import (
 	"github.com/mljob/mljob/internal/mutate"
 	"github.com/mljob/mljob/internal/parallel"
 	"github.com/mljob/mljob/internal/pipeline"
+	"github.com/mljob/mljob/internal/workload"
 )
 
 var reportFile = flag.String("report", "", "write every disagreement, with both verdicts and the document, to this file")
@@ -45,7 +46,8 @@ func TestMain(m *testing.M) {
 
 // TestAPIServer runs one kube-apiserver and compares mljob's verdicts
 // with its answers, for the examples, the goldens, the real-world corpus
-// and the mutants of the seeds in testdata/apiserver/seeds.
+// the minimal workloads of every type and the mutants of the seeds in
+// testdata/apiserver/seeds.
 func TestAPIServer(t *testing.T) {
 	start := time.Now()
 	srv := apiserver.Start(t)
@@ -64,6 +66,7 @@ func TestAPIServer(t *testing.T) {
 	t.Run("server", func(t *testing.T) { testServerBehaviour(t, srv) })
 	t.Run("examples", func(t *testing.T) { outs = append(outs, mustAccept(t, srv, lint, examples(t))...) })
 	t.Run("goldens", func(t *testing.T) { outs = append(outs, mustAccept(t, srv, lint, goldens(t))...) })
+	t.Run("minimal", func(t *testing.T) { outs = append(outs, mustAccept(t, srv, lint, minimal(t))...) })
 	t.Run("corpus", func(t *testing.T) {
 		docs := corpus(t)
 		outs = append(outs, compareAll(t, srv, lint, docs)...)
@@ -144,7 +147,7 @@ func mustAccept(t *testing.T, srv *apiserver.Server, lint *lintPool, docs []docu
 	return outs
 }
 
-// examples renders every example project, as generators/golden_test.go
+// examples renders every example project, as internal/generators/golden_test.go
 // does.
 func examples(t *testing.T) []document {
 	dirs, _ := filepath.Glob("examples/*")
@@ -160,6 +163,29 @@ func examples(t *testing.T) []document {
 		for i, d := range res.Documents {
 			docs = append(docs, document{Key: fmt.Sprintf("%s#%d", dir, i), Class: "example", Name: dir + ".yaml", Data: d.YAML})
 		}
+	}
+	return docs
+}
+
+// minimal renders the project of minimal workloads the language promises
+// need nothing more (workload.MinimalProject): every type, with and
+// without GPUs, schedules, shards and sweeps.
+func minimal(t *testing.T) []document {
+	project, n := workload.MinimalProject()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "minimal.cue"), []byte(project), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := pipeline.Render(pipeline.RenderOptions{Paths: []string{dir}})
+	if err != nil {
+		t.Fatalf("render the minimal workloads: %v", err)
+	}
+	if len(res.Documents) != n {
+		t.Fatalf("%d objects for %d minimal workloads", len(res.Documents), n)
+	}
+	var docs []document
+	for _, d := range res.Documents {
+		docs = append(docs, document{Key: "minimal#" + d.Name(), Class: "minimal", Name: "minimal.yaml", Data: d.YAML})
 	}
 	return docs
 }

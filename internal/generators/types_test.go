@@ -20,11 +20,13 @@ func TestFieldTypesMatchGenerator(t *testing.T) {
 		t.Fatal(err)
 	}
 	samples := map[string]string{
-		"shards":          "shards: 2",
-		"completions":     "completions: 2",
-		"parallelism":     "parallelism: 2, shards: 2, completions: 2, sweep: {a: [1]}",
-		"sweep":           "sweep: {a: [1]}",
-		"retriesPerIndex": "retriesPerIndex: 1, shards: 2, sweep: {a: [1]}",
+		"shards":           "shards: 2",
+		"completions":      "completions: 2",
+		"parallelism":      "parallelism: 2, shards: 2, completions: 2, sweep: {a: [1]}",
+		"sweep":            "sweep: {a: [1]}",
+		"retriesPerIndex":  "retriesPerIndex: 1, shards: 2, sweep: {a: [1]}",
+		"maxFailedIndexes": "maxFailedIndexes: 1, shards: 2, sweep: {a: [1]}",
+		"successPolicy":    "successPolicy: [{count: 1}], shards: 2, sweep: {a: [1]}",
 	}
 	checked := 0
 	for _, f := range s.Workload.Fields {

@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // with the golden file. Run with -update to rewrite them, then read the
 // diff.
 func TestGolden(t *testing.T) {
-	t.Chdir("..") // paths in # Source comments are relative to the repo
+	t.Chdir("../..") // paths in # Source comments are relative to the repo
 	cases, _ := filepath.Glob("testdata/render/*")
 	examples, _ := filepath.Glob("examples/*")
 	if len(cases) == 0 || len(examples) == 0 {
@@ -57,7 +57,7 @@ func checkGolden(t *testing.T, dir, overlay, goldenPath string) {
 // files themselves with the full rule pack: what mljob writes, mljob must
 // accept, so a golden can never be regenerated into something invalid.
 func TestGoldenLints(t *testing.T) {
-	t.Chdir("..")
+	t.Chdir("../..")
 	var paths []string
 	for _, pat := range []string{"testdata/render/*", "examples/*", "testdata/golden/examples/*.yaml", "testdata/golden/overlays/*.yaml"} {
 		m, _ := filepath.Glob(pat)
