@@ -20,7 +20,7 @@ type Format struct {
 
 // Formats are the output formats, sorted by name.
 var Formats = []Format{
-	{"json", "the plan as JSON (docs/plan.md)", WriteJSON},
+	{"json", "the plan as JSON, see docs/plan.md", WriteJSON},
 	{"text", "tables for people", WriteText},
 }
 

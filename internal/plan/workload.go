@@ -248,7 +248,7 @@ func addNotes(w *Workload, spec *batchv1.JobSpec, prefix string, obj any) {
 			w.note("spec.schedule", "no timeZone: runs in kube-controller-manager's time zone, planned as %s", c.loc)
 		}
 		if c.every {
-			w.note("spec.schedule", "@every: runs are planned every %s from the start of the window; the real ones count from the CronJob's creation", c.everyDelay)
+			w.note("spec.schedule", "@every: runs are planned every %s from the start of the window; the real ones count from the CronJob's creation", duration(int64(c.everyDelay/time.Second)))
 		}
 		if c.never {
 			w.note("spec.schedule", "the schedule never fires (no such date): no run starts")
