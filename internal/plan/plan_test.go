@@ -644,3 +644,63 @@ func notesText(w Workload) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestBackToBack: a run that ends as the next starts does not overlap
+// it, even when runs may overlap (Allow).
+func TestBackToBack(t *testing.T) {
+	cj := newCron("hourly", "@hourly", "Etc/UTC", batchv1.AllowConcurrent, mainGPUs(4), deadline(time.Hour))
+	p := compute(t, Options{From: mustTime(t, "2026-05-01T00:00:00Z"), Window: 3 * time.Hour}, cj)
+	for _, h := range p.Hours {
+		if g := h.GPUs["any"]; g.Held != 4 || g.Starting != 4 {
+			t.Errorf("%s: %+v, want 4 starting and 4 held", h.Start.Format("15:04"), g)
+		}
+	}
+	if notes := notesText(p.Workloads[0]); notes != "" {
+		t.Errorf("notes %q", notes)
+	}
+	// Two CronJobs: one ends at 02:30 as the other starts.
+	a := newCron("a", "30 2 * * *", "Etc/UTC", batchv1.ForbidConcurrent, mainGPUs(4), deadline(time.Hour))
+	b := newCron("b", "30 1 * * *", "Etc/UTC", batchv1.ForbidConcurrent, mainGPUs(4), deadline(time.Hour))
+	p = compute(t, Options{From: mustTime(t, "2026-05-01T00:00:00Z"), Window: 4 * time.Hour}, a, b)
+	var held []int64
+	for _, h := range p.Hours {
+		held = append(held, h.GPUs["any"].Held)
+	}
+	if !reflect.DeepEqual(held, []int64{0, 4, 4, 4}) || len(p.Collisions) != 0 {
+		t.Errorf("held %v, collisions %q; want 0 4 4 4 and none", held, collisions(p))
+	}
+}
+
+// TestManyRuns: an "@every 1s" CronJob has millions of runs in a week;
+// the first are planned, with a note, and runs before the window that
+// still hold GPUs are the latest ones.
+func TestManyRuns(t *testing.T) {
+	cj := newCron("busy", "@every 1s", "Etc/UTC", batchv1.AllowConcurrent, mainGPUs(1), deadline(2*time.Second))
+	p := compute(t, Options{From: mustTime(t, "2026-05-01T00:00:00Z"), Window: 7 * 24 * time.Hour}, cj)
+	w := p.Workloads[0]
+	if w.Schedule.Runs != maxRuns || !strings.Contains(notesText(w), "more than 100000 runs in the window") {
+		t.Errorf("%d runs, notes %q", w.Schedule.Runs, notesText(w))
+	}
+	// Two runs at once (each lasts 2 s) from the first instant: the run
+	// of the second before the window is counted.
+	if g := p.Hours[0].GPUs["any"]; g.Held != 2 || g.Starting != 3600 {
+		t.Errorf("first hour %+v, want 3600 starting, 2 held", g)
+	}
+}
+
+func TestRunsKeepsLast(t *testing.T) {
+	c, err := newCronJob(newCron("busy", "@every 1s", "Etc/UTC", ""), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := mustTime(t, "2026-05-01T00:00:00Z")
+	runs, capped := c.runs(end.Add(-2*maxRuns*time.Second-500*time.Millisecond), end, end, true)
+	if !capped || len(runs) != maxRuns || !runs[0].Equal(end.Add(-maxRuns*time.Second)) || !runs[len(runs)-1].Equal(end.Add(-time.Second)) {
+		t.Fatalf("capped %v, %d runs from %s to %s", capped, len(runs), runs[0], runs[len(runs)-1])
+	}
+	for i := 1; i < len(runs); i++ {
+		if !runs[i].After(runs[i-1]) {
+			t.Fatalf("runs out of order at %d", i)
+		}
+	}
+}

@@ -31,6 +31,8 @@ type cronJob struct {
 	everyDelay time.Duration
 	// never is set when the schedule names no date that exists.
 	never bool
+	// controllerZone is set when the CronJob has no timeZone.
+	controllerZone bool
 }
 
 type fieldError struct{ path, msg string }
@@ -39,7 +41,7 @@ type fieldError struct{ path, msg string }
 // formatSchedule's "TZ=<timeZone> <schedule>", then the cron library's
 // standard parser (five fields and @hourly-style descriptors).
 func newCronJob(cj *batchv1.CronJob, controller *time.Location) (*cronJob, *fieldError) {
-	c := &cronJob{loc: controller, policy: cj.Spec.ConcurrencyPolicy}
+	c := &cronJob{loc: controller, policy: cj.Spec.ConcurrencyPolicy, controllerZone: cj.Spec.TimeZone == nil}
 	if c.policy == "" {
 		c.policy = batchv1.AllowConcurrent // the API default
 	}
@@ -75,36 +77,61 @@ func newCronJob(cj *batchv1.CronJob, controller *time.Location) (*cronJob, *fiel
 
 // next is the first run after t. A CronJob without a timeZone runs at
 // the controller's local time: its schedule has no zone, and the cron
-// library reads it in the zone of the time it is given.
+// library reads it in the zone of the time it is given (the controller's
+// clock).
 func (c *cronJob) next(t time.Time) time.Time {
-	return c.sched.Next(t.In(c.loc))
+	if c.controllerZone {
+		t = t.In(c.loc)
+	}
+	return c.sched.Next(t)
 }
 
-// runs are the start times in [start, end), at most maxRuns; an
-// "@every" schedule runs every delay from anchor.
-func (c *cronJob) runs(start, end, anchor time.Time) []time.Time {
-	var out []time.Time
+// runs are the start times in [start, end); an "@every" schedule runs
+// every delay from anchor. Of more than maxRuns, the first ones are kept,
+// or the last ones when last is set; capped says so.
+func (c *cronJob) runs(start, end, anchor time.Time, last bool) (out []time.Time, capped bool) {
 	if c.never {
-		return nil
+		return nil, false
+	}
+	n := 0 // runs seen; out is a ring of the last maxRuns when last
+	add := func(t time.Time) bool {
+		switch {
+		case n < maxRuns:
+			out = append(out, t)
+		case !last:
+			capped = true
+			return false
+		default:
+			capped = true
+			out[n%maxRuns] = t
+		}
+		n++
+		return true
 	}
 	if c.every {
 		t := anchor
 		if t.After(start) {
 			t = t.Add(-((t.Sub(start) + c.everyDelay - 1) / c.everyDelay) * c.everyDelay)
 		}
-		for ; t.Before(end) && len(out) < maxRuns; t = t.Add(c.everyDelay) {
-			if !t.Before(start) {
-				out = append(out, t)
+		for ; t.Before(end); t = t.Add(c.everyDelay) {
+			if !t.Before(start) && !add(t) {
+				break
 			}
 		}
-		return out
+	} else {
+		// Next gives times after the one it is given, from the next
+		// whole second: start itself is a run when the schedule names it.
+		for t := c.next(start.Add(-time.Second)); !t.IsZero() && t.Before(end); t = c.next(t) {
+			if !add(t) {
+				break
+			}
+		}
 	}
-	// Next gives times after the one it is given, from the next whole
-	// second: start itself is a run when the schedule names it.
-	for t := c.next(start.Add(-time.Second)); !t.IsZero() && t.Before(end) && len(out) < maxRuns; t = c.next(t) {
-		out = append(out, t)
+	if capped && last {
+		k := n % maxRuns
+		out = append(out[k:], out[:k]...)
 	}
-	return out
+	return out, capped
 }
 
 // interval is a time a CronJob's runs hold their GPUs.
@@ -187,7 +214,14 @@ func (p *Plan) schedule(opts Options) {
 		if lookback > MaxLookback {
 			lookback = MaxLookback
 		}
-		runs := c.runs(p.From.Add(-lookback), p.To, p.From)
+		// Runs before the window still hold GPUs in it until their
+		// deadline; the latest ones are those that matter.
+		runs, _ := c.runs(p.From.Add(-lookback), p.From, p.From, true)
+		inWindow, capped := c.runs(p.From, p.To, p.From, false)
+		runs = append(runs, inWindow...)
+		if capped {
+			w.note("spec.schedule", "more than %d runs in the window: the first %d are planned", maxRuns, maxRuns)
+		}
 		byHour := map[int]*Start{}
 		for _, t := range runs {
 			if t.Before(p.From) {
@@ -317,12 +351,9 @@ type hourHeld struct {
 // An interval holds GPUs from its start up to, not including, its end: a
 // run that ends as another starts does not overlap it.
 func sweep(evs []event, from time.Time, n, crons int) []hourHeld {
-	sort.SliceStable(evs, func(i, j int) bool {
-		if !evs[i].at.Equal(evs[j].at) {
-			return evs[i].at.Before(evs[j].at)
-		}
-		return evs[i].delta < evs[j].delta // ends first
-	})
+	// Events at one instant are applied together (see apply): their
+	// order among themselves does not matter.
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
 	out := make([]hourHeld, n)
 	active := make([]int, crons) // runs of each CronJob holding GPUs
 	var level int64
