@@ -588,6 +588,12 @@ func TestSuspendedAndNever(t *testing.T) {
 	if g := p.Hours[5].GPUs["any"]; g.Held != 0 {
 		t.Errorf("a schedule that never fires holds %d GPUs", g.Held)
 	}
+	// A CronJob with parallelism 0 starts runs of no pods: no collision.
+	paused := newCron("paused", "0 2 * * *", "Etc/UTC", batchv1.ForbidConcurrent, mainGPUs(8), parallel(0, 1, false), deadline(time.Hour))
+	p = compute(t, Options{From: from}, on, paused)
+	if len(p.Collisions) != 0 || p.Hours[2].GPUs["any"].Starting != 8 {
+		t.Errorf("collisions %q, hour 2 %+v", collisions(p), p.Hours[2].GPUs)
+	}
 }
 
 func TestKueueNote(t *testing.T) {

@@ -135,10 +135,7 @@ func (c *cronJob) runs(start, end, anchor time.Time, last bool) (out []time.Time
 }
 
 // interval is a time a CronJob's runs hold their GPUs.
-type interval struct {
-	start, end time.Time
-	runs       int // runs of the CronJob holding GPUs through it
-}
+type interval struct{ start, end time.Time }
 
 // holds are the intervals in which cron's runs hold their GPUs: each run
 // from its start until its activeDeadlineSeconds (the Job controller
@@ -147,11 +144,11 @@ type interval struct {
 // together: their intervals are merged.
 func (c *cronJob) holds(runs []time.Time, from, to time.Time) []interval {
 	if c.hold == 0 {
-		return []interval{{start: from, end: to, runs: 1}}
+		return []interval{{start: from, end: to}}
 	}
 	var out []interval
 	for _, t := range runs {
-		out = append(out, interval{start: t, end: t.Add(c.hold), runs: 1})
+		out = append(out, interval{start: t, end: t.Add(c.hold)})
 	}
 	if c.policy == batchv1.AllowConcurrent {
 		return out
@@ -169,12 +166,12 @@ func (c *cronJob) holds(runs []time.Time, from, to time.Time) []interval {
 	return merged
 }
 
-// event is an interval's start (+) or end (-).
+// event is an interval's start or end.
 type event struct {
 	at    time.Time
 	delta int64 // GPUs
 	cron  int
-	runs  int
+	runs  int // +1 at the start, -1 at the end
 }
 
 // schedule fills in the hours of the window: the GPUs CronJob runs start
@@ -236,6 +233,9 @@ func (p *Plan) schedule(opts Options) {
 			}
 			s.Runs++
 			for _, g := range w.GPUs {
+				if g.AtPeak == 0 {
+					continue // parallelism 0
+				}
 				if s.GPUs == nil {
 					s.GPUs = map[string]int64{}
 				}
@@ -264,9 +264,12 @@ func (p *Plan) schedule(opts Options) {
 		}
 		for _, iv := range ivs {
 			for _, g := range w.GPUs {
+				if g.AtPeak == 0 {
+					continue
+				}
 				events[g.Type] = append(events[g.Type],
-					event{at: iv.start, delta: g.AtPeak * int64(iv.runs), cron: ci, runs: iv.runs},
-					event{at: iv.end, delta: -g.AtPeak * int64(iv.runs), cron: ci, runs: -iv.runs})
+					event{at: iv.start, delta: g.AtPeak, cron: ci, runs: 1},
+					event{at: iv.end, delta: -g.AtPeak, cron: ci, runs: -1})
 			}
 		}
 	}
@@ -417,7 +420,7 @@ func mostAtOnce(ivs []interval) int {
 	}
 	var edges []edge
 	for _, iv := range ivs {
-		edges = append(edges, edge{iv.start, iv.runs}, edge{iv.end, -iv.runs})
+		edges = append(edges, edge{iv.start, 1}, edge{iv.end, -1})
 	}
 	sort.Slice(edges, func(i, j int) bool {
 		if !edges[i].at.Equal(edges[j].at) {
