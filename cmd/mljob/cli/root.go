@@ -103,13 +103,14 @@ Kubernetes batch/v1 Job and CronJob YAML.`,
   mljob render workloads/                  # print the Jobs and CronJobs
   mljob render workloads/ -o rendered/     # one file per object, for GitOps
   mljob lint workloads/ k8s/               # check workloads and manifests
+  mljob plan workloads/ --window 7d        # GPUs at peak, CronJob collisions
   mljob explain training.gpu               # document a field
   source <(mljob completion bash)          # shell completion (also zsh, fish)`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.AddCommand(newRenderCmd(), newLintCmd(), newExplainCmd(), newImportCmd(), newFnCmd(), newVersionCmd())
-	root.AddCommand(newPolicyCmd(), newInitCmd(), newRulesCmd())
+	root.AddCommand(newPolicyCmd(), newInitCmd(), newRulesCmd(), newPlanCmd())
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		registerCompletions(c)
