@@ -85,8 +85,13 @@ func refersTo(s, name string) bool {
 func (g *gen) recordEnv(c *corev1.Container) {
 	cp := g.mainPath() + "."
 	for i, e := range c.Env {
+		path := fmt.Sprintf("%senv[%d]", cp, i)
 		if _, ok := g.w.Env.Get(e.Name); ok {
-			g.from(fmt.Sprintf("%senv[%d]", cp, i), "env."+e.Name)
+			g.from(path, "env."+e.Name)
+		} else if f := g.rendezvousField(e.Name); f != "" {
+			g.from(path, f)
+		} else if e.Name == workload.EnvCheckpointDir && g.w.Checkpoint != nil {
+			g.from(path, g.checkpointField())
 		}
 	}
 	for i := range g.w.EnvFrom {

@@ -38,7 +38,8 @@ const (
 
 // Object is a generated object and the workload it came from.
 type Object struct {
-	// Obj is a typed object: a *batchv1.Job or a *batchv1.CronJob.
+	// Obj is a typed object: a *batchv1.Job or a *batchv1.CronJob, or the
+	// *corev1.Service of a distributed workload's Job.
 	Obj    runtime.Object
 	Source *workload.Source
 	// Fields says which workload field each part of Obj came from.
@@ -64,12 +65,13 @@ func (o Object) Meta() metav1.Object {
 	return m
 }
 
-// Kind returns "Job" or "CronJob".
+// Kind returns "Job", "CronJob" or "Service".
 func (o Object) Kind() string { return o.Obj.GetObjectKind().GroupVersionKind().Kind }
 
 // Result is what Generate makes of one workload.
 type Result struct {
-	// Objects are the workload's Job or CronJob first.
+	// Objects are the workload's Job or CronJob first, then (for `nodes`)
+	// the Job's headless Service.
 	Objects []Object
 	// Warnings are what renders but most likely is not what was meant
 	// (a CPU request no node has, say), at the workload's fields.
@@ -107,6 +109,9 @@ func Generate(w *workload.Workload, src *workload.Source, p *workload.Profile) (
 		g.prov.recordOverrides(w.Overrides, obj)
 	}
 	res.Objects = []Object{{Obj: obj, Source: src, Fields: g.prov}}
+	if w.Distributed() {
+		res.Objects = append(res.Objects, g.service(g.namespace()))
+	}
 	return res, nil
 }
 
@@ -158,10 +163,7 @@ func (g *gen) mainPath() string { return g.podPath + ".containers[0]" }
 // object builds the Job, or the CronJob of a scheduled workload.
 func (g *gen) object() runtime.Object {
 	w := g.w
-	ns := w.Namespace
-	if ns == "" {
-		ns = g.p.Namespace
-	}
+	ns := g.namespace()
 	labels := g.labels()
 	jobMeta := metav1.ObjectMeta{Labels: copyMap(labels), Annotations: copyMap(w.Annotations)}
 	g.kueueLabels(jobMeta.Labels)
@@ -184,6 +186,14 @@ func (g *gen) object() runtime.Object {
 	return g.cronJob(ns, labels, jobMeta, spec)
 }
 
+// namespace is the workload's namespace, or the profile's.
+func (g *gen) namespace() string {
+	if g.w.Namespace != "" {
+		return g.w.Namespace
+	}
+	return g.p.Namespace
+}
+
 // jobSpec builds the Job spec: its pod template, then the Job's own
 // fields feature by feature.
 func (g *gen) jobSpec(labels map[string]string, jobMeta *metav1.ObjectMeta) batchv1.JobSpec {
@@ -197,6 +207,12 @@ func (g *gen) jobSpec(labels map[string]string, jobMeta *metav1.ObjectMeta) batc
 	tmeta := ParentPath(g.podPath) + ".metadata"
 	g.fromMap(tmeta+".labels", "labels", w.Labels)
 	g.fromMap(tmeta+".annotations", "podAnnotations", w.PodAnnotations)
+	if w.Topology != nil {
+		if spec.Template.Annotations == nil {
+			spec.Template.Annotations = map[string]string{}
+		}
+		g.topology(spec.Template.Annotations, tmeta)
+	}
 	main := &spec.Template.Spec.Containers[0]
 	g.retries(&spec)
 	g.deadlines(&spec)
@@ -214,6 +230,7 @@ func (g *gen) podSpec() corev1.PodSpec {
 	c := g.container()
 	pod := corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever}
 	g.scheduling(&pod, &c)
+	g.distributedPod(&pod, &c)
 	g.security(&pod, &c)
 	pod.Volumes, c.VolumeMounts = g.volumes(&c)
 	pod.Containers = []corev1.Container{c}

@@ -32,10 +32,13 @@ func (g *gen) retries(spec *batchv1.JobSpec) {
 			g.from(js+"maxFailedIndexes", "maxFailedIndexes")
 		}
 	case w.Retries != nil:
-		spec.BackoffLimit = w.Retries
+		spec.BackoffLimit = ptr.To(g.groupRetries(*w.Retries))
 		g.from(js+"backoffLimit", "retries")
 	default:
-		spec.BackoffLimit = ptr.To(g.p.Retries)
+		spec.BackoffLimit = ptr.To(g.groupRetries(g.p.Retries))
+		if w.Distributed() {
+			g.from(js+"backoffLimit", "nodes")
+		}
 	}
 }
 
@@ -132,12 +135,14 @@ func (g *gen) completions(spec *batchv1.JobSpec, main *corev1.Container, jobMeta
 		spec.Parallelism = w.Completions
 		g.from(js+"completions", "completions")
 		g.from(js+"parallelism", "completions")
+	case w.Distributed():
+		g.distributed(spec, main)
 	}
 	if w.Parallelism != nil {
 		spec.Parallelism = w.Parallelism
 		g.from(js+"parallelism", "parallelism")
 	}
-	if w.Indexed() {
+	if w.Indexed() || w.Distributed() {
 		g.indexEnv(main)
 	}
 	if len(w.SuccessPolicy) > 0 {
@@ -277,12 +282,24 @@ func (l *lifter) liftFailurePolicy() {
 	}
 }
 
-// replacementPolicy sets when a failed pod is replaced.
+// replacementPolicy sets when a failed pod is replaced: as the workload
+// says, else only once it has stopped for distributed groups (never two
+// pods of one rank) and checkpoints (never two pods writing at once).
 func (g *gen) replacementPolicy(spec *batchv1.JobSpec) {
-	if v := g.w.PodReplacementPolicy; v != "" {
-		spec.PodReplacementPolicy = ptr.To(batchv1.PodReplacementPolicy(v))
-		g.from(g.jobPath+".podReplacementPolicy", "podReplacementPolicy")
+	w := g.w
+	field := "podReplacementPolicy"
+	v := w.PodReplacementPolicy
+	switch {
+	case v != "":
+	case w.Distributed():
+		v, field = string(batchv1.Failed), "nodes"
+	case w.Checkpoint != nil:
+		v, field = string(batchv1.Failed), "checkpoint"
+	default:
+		return
 	}
+	spec.PodReplacementPolicy = ptr.To(batchv1.PodReplacementPolicy(v))
+	g.from(g.jobPath+".podReplacementPolicy", field)
 }
 
 // liftReplacementPolicy lifts podReplacementPolicy.

@@ -18,7 +18,13 @@ import (
 // profile's defaults apply; what the workload cannot say is for the
 // caller to carry in `overrides`.
 func Lift(obj runtime.Object, p *workload.Profile) (*workload.Workload, error) {
-	l := &lifter{w: &workload.Workload{}, p: p}
+	return LiftPair(obj, nil, p)
+}
+
+// LiftPair is Lift for a Job and the Service its pods' subdomain names:
+// the pair mljob renders for `nodes` lifts to nodes. svc may be nil.
+func LiftPair(obj runtime.Object, svc *corev1.Service, p *workload.Profile) (*workload.Workload, error) {
+	l := &lifter{w: &workload.Workload{}, p: p, svc: svc}
 	switch o := obj.(type) {
 	case *batchv1.Job:
 		l.objMeta, l.jobMeta, l.t, l.s = &o.ObjectMeta, &o.ObjectMeta, o.Spec.Template, o.Spec
@@ -41,10 +47,13 @@ func Lift(obj runtime.Object, p *workload.Profile) (*workload.Workload, error) {
 	l.liftSweep()
 	l.liftFailurePolicy()
 	l.liftReplacementPolicy()
+	l.liftDistributed()
 	l.liftMeta()
+	l.liftTopology()
 	l.liftScheduling()
 	l.liftSecurity()
 	l.liftVolumes()
+	l.liftCheckpoint()
 	l.liftSchedule()
 	return l.w, nil
 }
@@ -61,6 +70,8 @@ type lifter struct {
 	s       batchv1.JobSpec
 	cron    *batchv1.CronJob
 	main    *corev1.Container
+	// svc is the Service named by the pods' subdomain, if any.
+	svc *corev1.Service
 }
 
 func guessType(name string, indexed, gpu bool) string {

@@ -39,9 +39,11 @@ func TestMinimalWorkloadsLintClean(t *testing.T) {
 			t.Errorf("no combination covers type %s", typ)
 		}
 	}
-	// 3 types without indexing options, 2 with shards: (3 + 2*2) * 4.
-	if n != 28 {
-		t.Errorf("%d combinations, want 28", n)
+	// 3 types without indexing options, 2 with shards: (3 + 2*2) * 4
+	// workloads of one object; training with nodes, GPU or not and no
+	// schedule: 2 workloads of a Job and a Service.
+	if n != 28+2*2 {
+		t.Errorf("%d objects, want %d", n, 28+2*2)
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "w.cue"), []byte(project), 0o644); err != nil {

@@ -25,10 +25,14 @@ func (g *gen) scheduling(pod *corev1.PodSpec, c *corev1.Container) {
 		g.from(ps+"priorityClassName", "priorityClass")
 	}
 	g.imagePullSecrets(pod)
-	if w.TerminationGracePeriod != "" {
-		if s, ok := g.seconds("terminationGracePeriod", w.TerminationGracePeriod); ok {
+	grace, field := w.TerminationGracePeriod, "terminationGracePeriod"
+	if w.Checkpoint != nil {
+		grace, field = w.CheckpointGrace()
+	}
+	if grace != "" {
+		if s, ok := g.seconds(field, grace); ok {
 			pod.TerminationGracePeriodSeconds = ptr.To(s)
-			g.from(ps+"terminationGracePeriodSeconds", "terminationGracePeriod")
+			g.from(ps+"terminationGracePeriodSeconds", field)
 		}
 	}
 	nodeSel := map[string]string{}

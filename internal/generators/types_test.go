@@ -27,6 +27,10 @@ func TestFieldTypesMatchGenerator(t *testing.T) {
 		"retriesPerIndex":  "retriesPerIndex: 1, shards: 2, sweep: {a: [1]}",
 		"maxFailedIndexes": "maxFailedIndexes: 1, shards: 2, sweep: {a: [1]}",
 		"successPolicy":    "successPolicy: [{count: 1}], shards: 2, sweep: {a: [1]}",
+		"nodes":            "nodes: 2",
+		"launcher":         "launcher: \"none\", nodes: 2",
+		"masterPort":       "masterPort: 29400, nodes: 2",
+		"checkpoint":       "checkpoint: {claim: \"ckpt\"}",
 	}
 	checked := 0
 	for _, f := range s.Workload.Fields {

@@ -39,7 +39,7 @@ func (g *gen) volumes(c *corev1.Container) ([]corev1.Volume, []corev1.VolumeMoun
 		g.from(fmt.Sprintf("%s.volumes[%d]", g.podPath, len(vols)), field)
 		mf := fmt.Sprintf("%s.volumeMounts[%d]", g.mainPath(), len(mounts))
 		g.from(mf, field)
-		if strings.HasPrefix(field, "datasets.") || strings.HasPrefix(field, "outputs.") {
+		if strings.HasPrefix(field, "datasets.") || strings.HasPrefix(field, "outputs.") || field == "checkpoint" {
 			g.from(mf+".mountPath", field+".path")
 			if m.SubPath != "" {
 				g.from(mf+".subPath", field+".subPath")
@@ -72,6 +72,10 @@ func (g *gen) volumes(c *corev1.Container) ([]corev1.Volume, []corev1.VolumeMoun
 			}
 		}
 		add(field, v, corev1.VolumeMount{MountPath: o.Path, SubPath: o.SubPath})
+	}
+	if v, m, ok := g.checkpointVolume(c); ok {
+		add("checkpoint", v, m)
+		g.from(fmt.Sprintf("%s.volumes[%d].persistentVolumeClaim", g.podPath, len(vols)-1), "checkpoint.claim")
 	}
 	for _, k := range sortedKeys(w.SecretFiles) {
 		add("secretFiles."+k, corev1.Volume{Name: VolumeName("secret-", k), VolumeSource: corev1.VolumeSource{

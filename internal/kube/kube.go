@@ -155,7 +155,8 @@ func Encode(obj runtime.Object) (Encoded, error) {
 
 // CleanJSON encodes obj as JSON without the null values typed objects
 // marshal for unset timestamps, the empty resources they marshal for
-// containers without any, and an empty status. Keys are sorted.
+// containers without any, and an empty status (one of empty objects
+// only). Keys are sorted.
 func CleanJSON(obj runtime.Object) ([]byte, error) {
 	raw, err := json.Marshal(obj)
 	if err != nil {
@@ -168,10 +169,21 @@ func CleanJSON(obj runtime.Object) ([]byte, error) {
 		return nil, err
 	}
 	prune(m)
-	if s, ok := m["status"].(map[string]any); ok && len(s) == 0 {
+	if s, ok := m["status"].(map[string]any); ok && allEmpty(s) {
 		delete(m, "status")
 	}
 	return json.Marshal(m)
+}
+
+// allEmpty reports whether m holds nothing but empty objects (a
+// Service's status is {loadBalancer: {}} before it has any).
+func allEmpty(m map[string]any) bool {
+	for _, v := range m {
+		if sub, ok := v.(map[string]any); !ok || !allEmpty(sub) {
+			return false
+		}
+	}
+	return true
 }
 
 // prune drops null values and empty resources, in place.

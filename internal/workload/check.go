@@ -22,6 +22,9 @@ func Check(w *Workload, name string, p *Profile) (errs, warns []Problem) {
 	c.durations()
 	c.units()
 	c.kueue()
+	c.distributed(name)
+	c.checkpoint()
+	c.topology()
 	c.security()
 	return c.errs, c.warns
 }
@@ -190,6 +193,7 @@ func (c *checker) durations() {
 	for _, d := range []struct{ field, v string }{
 		{"timeout", w.Timeout}, {"ttl", w.TTL}, {"startingDeadline", w.StartingDeadline},
 		{"terminationGracePeriod", w.TerminationGracePeriod},
+		{"checkpoint.gracePeriod", checkpointGrace(w)},
 	} {
 		if d.v == "" {
 			continue
@@ -256,8 +260,19 @@ func (c *checker) units() {
 	}
 }
 
+// checkpointGrace is checkpoint.gracePeriod, if any.
+func checkpointGrace(w *Workload) string {
+	if w.Checkpoint == nil {
+		return ""
+	}
+	return w.Checkpoint.GracePeriod
+}
+
 func (c *checker) kueue() {
 	w := c.w
+	if c.p.RequireQueue && w.Queue == "" {
+		c.warnf("", "the profile requires a Kueue queue (requireQueue) and this workload has none: its Job would take capacity outside every quota; set queue")
+	}
 	if w.Priority != "" && w.Queue == "" {
 		c.errorf("priority", "priority is a Kueue WorkloadPriorityClass and needs queue; for the pods' PriorityClass use priorityClass")
 	}

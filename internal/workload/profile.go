@@ -27,6 +27,7 @@ type Profile struct {
 		CPU    Quantity `json:"cpu"`
 		Memory Quantity `json:"memory"`
 	} `json:"largestNode"`
+	RequireQueue     bool               `json:"requireQueue"`
 	PodSecurity      string             `json:"podSecurity"`
 	SecurityContext  SecurityContext    `json:"securityContext"`
 	ImagePullSecrets []string           `json:"imagePullSecrets"`

@@ -46,6 +46,9 @@ type Workload struct {
 	Spot                   bool                `json:"spot,omitempty"`
 	Shards                 *int32              `json:"shards,omitempty"`
 	Completions            *int32              `json:"completions,omitempty"`
+	Nodes                  *int32              `json:"nodes,omitempty"`
+	Launcher               string              `json:"launcher,omitempty"`
+	MasterPort             *int32              `json:"masterPort,omitempty"`
 	Parallelism            *int32              `json:"parallelism,omitempty"`
 	Sweep                  SweepGrid           `json:"sweep,omitempty"`
 	SuccessPolicy          []SuccessRule       `json:"successPolicy,omitempty"`
@@ -65,6 +68,8 @@ type Workload struct {
 	PriorityClass          string              `json:"priorityClass,omitempty"`
 	Queue                  string              `json:"queue,omitempty"`
 	Priority               string              `json:"priority,omitempty"`
+	Topology               *Topology           `json:"topology,omitempty"`
+	Checkpoint             *Checkpoint         `json:"checkpoint,omitempty"`
 	ImagePullSecrets       []string            `json:"imagePullSecrets,omitempty"`
 	SecurityContext        *SecurityContext    `json:"securityContext,omitempty"`
 	NodeSelector           map[string]string   `json:"nodeSelector,omitempty"`
@@ -85,14 +90,46 @@ func (w *Workload) Indexed() bool { return w.Shards != nil || w.Type == Sweep }
 // job-wide `retries`.
 func (w *Workload) PerIndexRetries() bool { return w.Indexed() && w.Retries == nil }
 
-// Completions returns how many indexes or completions the Job has: the
-// shards, the sweep grid's points or `completions`; 0 when unset.
+// Distributed reports whether the workload trains on several pods
+// together (`nodes`).
+func (w *Workload) Distributed() bool { return w.Nodes != nil }
+
+// Launchers of distributed training.
+const (
+	LauncherTorchrun = "torchrun"
+	LauncherNone     = "none"
+)
+
+// DefaultMasterPort is MASTER_PORT when `masterPort` is unset: torchrun's.
+const DefaultMasterPort = 29500
+
+// LauncherName is the workload's launcher, torchrun by default.
+func (w *Workload) LauncherName() string {
+	if w.Launcher == "" {
+		return LauncherTorchrun
+	}
+	return w.Launcher
+}
+
+// Port is the rendezvous port of a distributed workload.
+func (w *Workload) Port() int32 {
+	if w.MasterPort != nil {
+		return *w.MasterPort
+	}
+	return DefaultMasterPort
+}
+
+// CompletionCount returns how many indexes or completions the Job has:
+// the shards, the sweep grid's points, the nodes or `completions`; 0
+// when unset.
 func (w *Workload) CompletionCount() int64 {
 	switch {
 	case w.Type == Sweep:
 		return w.Sweep.Points()
 	case w.Shards != nil:
 		return int64(*w.Shards)
+	case w.Nodes != nil:
+		return int64(*w.Nodes)
 	case w.Completions != nil:
 		return int64(*w.Completions)
 	}
@@ -219,6 +256,34 @@ type ExitCodes struct {
 	Fail      []int32 `json:"fail,omitempty"`
 	Ignore    []int32 `json:"ignore,omitempty"`
 	FailIndex []int32 `json:"failIndex,omitempty"`
+}
+
+// Topology is where Kueue places a workload's pods: within one domain of
+// a node label, required or preferred.
+type Topology struct {
+	Required  string `json:"required,omitempty"`
+	Preferred string `json:"preferred,omitempty"`
+}
+
+// Checkpoint is a claim for checkpoints that survive preemption.
+type Checkpoint struct {
+	Claim       string `json:"claim"`
+	Path        string `json:"path,omitempty"`
+	GracePeriod string `json:"gracePeriod,omitempty"`
+}
+
+// Defaults of `checkpoint`.
+const (
+	DefaultCheckpointPath  = "/checkpoints"
+	DefaultCheckpointGrace = "2m"
+)
+
+// MountPath is where the checkpoint claim is mounted.
+func (c *Checkpoint) MountPath() string {
+	if c.Path == "" {
+		return DefaultCheckpointPath
+	}
+	return c.Path
 }
 
 // History are a CronJob's history limits.
