@@ -16,9 +16,11 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	"k8s.io/kubernetes/pkg/apis/batch"
+	"k8s.io/kubernetes/pkg/apis/core"
 	"k8s.io/kubernetes/pkg/capabilities"
 	"k8s.io/kubernetes/pkg/registry/batch/cronjob"
 	"k8s.io/kubernetes/pkg/registry/batch/job"
+	"k8s.io/kubernetes/pkg/registry/core/service"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
@@ -64,7 +66,7 @@ type apiCheck struct {
 }
 
 func (c *apiCheck) Check(doc *manifest.Document) []finding.Finding {
-	if !IsBatch(doc) {
+	if !isChecked(doc) {
 		return nil
 	}
 	d := decode(doc)
@@ -129,11 +131,19 @@ func generatedName(base string) string {
 func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 	var internal runtime.Object
 	var strategy rest.RESTCreateStrategy
+	prefix, group := "apis", batch.GroupName
 	switch versioned.GetObjectKind().GroupVersionKind().Kind {
 	case "Job":
 		internal, strategy = &batch.Job{}, job.Strategy
 	case "CronJob":
 		internal, strategy = &batch.CronJob{}, cronjob.Strategy
+	case "Service":
+		// The Service of a distributed Job. Its registry allocates cluster
+		// IPs and node ports before it validates, which a headless Service
+		// needs none of (and validation takes an unset clusterIP for one
+		// still to be allocated).
+		internal, strategy = &core.Service{}, service.Strategy
+		prefix, group = "api", core.GroupName
 	default:
 		return nil, fmt.Errorf("unexpected kind %q", versioned.GetObjectKind().GroupVersionKind().Kind)
 	}
@@ -167,8 +177,8 @@ func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 	ctx = genericapirequest.WithRequestInfo(ctx, &genericapirequest.RequestInfo{
 		IsResourceRequest: true,
 		Verb:              "create",
-		APIPrefix:         "apis",
-		APIGroup:          batch.GroupName,
+		APIPrefix:         prefix,
+		APIGroup:          group,
 		APIVersion:        "v1",
 		Namespace:         ns,
 		Resource:          resourceOf(internal),
@@ -176,6 +186,14 @@ func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 	// Declarative validation logs mismatches through klog; a linter
 	// prints only findings.
 	ctx = klog.NewContext(ctx, logr.Discard())
+	if svc, ok := internal.(*core.Service); ok {
+		// The Service registry's first step on create (its beginCreate
+		// hook, normalizeClusterIPs): clusterIP alone stands for
+		// clusterIPs.
+		if svc.Spec.ClusterIP != "" && len(svc.Spec.ClusterIPs) == 0 {
+			svc.Spec.ClusterIPs = []string{svc.Spec.ClusterIP}
+		}
+	}
 	// rest.BeforeCreate, minus the checks the steps above satisfy, so
 	// that the errors come back as a list rather than one status.
 	strategy.PrepareForCreate(ctx, internal)
@@ -216,8 +234,11 @@ func jobSpecOf(obj runtime.Object) (*batch.JobSpec, *field.Path) {
 }
 
 func resourceOf(obj runtime.Object) string {
-	if _, ok := obj.(*batch.CronJob); ok {
+	switch obj.(type) {
+	case *batch.CronJob:
 		return "cronjobs"
+	case *core.Service:
+		return "services"
 	}
 	return "jobs"
 }

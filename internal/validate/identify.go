@@ -37,8 +37,11 @@ const (
 // Identify says what doc is. For a Mistaken document it returns the
 // schema findings that say what is wrong, with a did-you-mean.
 func Identify(doc *manifest.Document) (Identity, []finding.Finding) {
-	if doc.Typed != nil || IsBatch(doc) {
+	if IsBatch(doc) {
 		return Batch, nil
+	}
+	if doc.Typed != nil {
+		return Other, nil // a generated Service
 	}
 	var top map[string]json.RawMessage
 	if json.Unmarshal(doc.JSON, &top) != nil {

@@ -67,7 +67,7 @@ func Decoded(doc *manifest.Document) runtime.Object {
 type schemaCheck struct{}
 
 func (schemaCheck) Check(doc *manifest.Document) []finding.Finding {
-	if !IsBatch(doc) {
+	if !isChecked(doc) {
 		return nil
 	}
 	d := decode(doc)

@@ -129,6 +129,14 @@ func (v *Validator) Checkers() []Checker { return slices.Clone(v.checkers) }
 // group, whatever its version: the objects mljob checks.
 func IsBatch(doc *manifest.Document) bool { return kube.IsBatch(doc.APIVersion, doc.Kind) }
 
+// IsService reports whether doc is a core/v1 Service: the Service of a
+// distributed Job, which schema and api-validation check too.
+func IsService(doc *manifest.Document) bool { return gvk(doc) == kube.ServiceV1 }
+
+// isChecked reports whether the API server checks (schema and
+// api-validation) apply to doc.
+func isChecked(doc *manifest.Document) bool { return IsBatch(doc) || IsService(doc) }
+
 // gvk returns the document's group, version and kind.
 func gvk(doc *manifest.Document) schema.GroupVersionKind { return kube.GVK(doc.APIVersion, doc.Kind) }
 
