@@ -72,8 +72,13 @@ func guard(stage string, run func() []finding.Finding) (fs []finding.Finding) {
 	return run()
 }
 
-// policyChecker runs the Rego engine as one more checker.
-type policyChecker struct{ e *policy.Engine }
+// policyChecker runs the Rego engine as one more checker. params are
+// rule parameters of some documents over the configured ones (those of
+// a CUE workload's project profile).
+type policyChecker struct {
+	e      *policy.Engine
+	params map[*manifest.Document]map[string]map[string]any
+}
 
 // Name names the stage.
 func (policyChecker) Name() string { return "policy" }
@@ -83,7 +88,7 @@ func (c policyChecker) Check(doc *manifest.Document) []finding.Finding {
 	if err := json.Unmarshal(doc.JSON, &obj); err != nil {
 		return nil // not an object: the schema check reports it
 	}
-	fs, err := c.e.Eval(obj, doc.File)
+	fs, err := c.e.EvalWith(obj, doc.File, c.params[doc])
 	if err != nil {
 		return []finding.Finding{{Rule: rulePolicyError, Severity: finding.Error, Message: err.Error()}}
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,8 +17,10 @@ import (
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/manifest"
 	"github.com/mljob/mljob/internal/policy"
+	"github.com/mljob/mljob/internal/rendezvous"
 	"github.com/mljob/mljob/internal/rules"
 	"github.com/mljob/mljob/internal/validate"
+	"github.com/mljob/mljob/internal/workload"
 )
 
 // StdinName is how documents read from standard input are named.
@@ -36,9 +39,9 @@ type LintOptions struct {
 	KubeVersion string
 	Namespace   string
 	PodSecurity string
-	// Checkers run after the built-in checks, on every Job and CronJob.
-	// Their findings may leave the position empty; it is filled from the
-	// field path.
+	// Checkers run after the built-in checks, on every Job and CronJob
+	// (and the Service of each distributed Job). Their findings may leave
+	// the position empty; it is filled from the field path.
 	Checkers []validate.Checker
 	// NoPolicies leaves out the Rego rules (built-in and the user's).
 	NoPolicies bool
@@ -76,7 +79,8 @@ type Manifest struct {
 type LintResult struct {
 	// Findings are sorted by file, line and rule, with positions.
 	Findings []finding.Finding
-	// Objects is the number of Jobs and CronJobs checked; Skipped the
+	// Objects is the number of Jobs and CronJobs checked, and of the
+	// Services of distributed Jobs (checked with them); Skipped the
 	// number of other Kubernetes objects.
 	Objects, Skipped int
 	// Errors are inputs that could not be used (unreadable files, YAML
@@ -105,6 +109,7 @@ func Lint(opts LintOptions) (*LintResult, error) {
 		return nil, err
 	}
 	checkers := append(v.Checkers(), opts.Checkers...)
+	var policies *policyChecker
 	if len(opts.Only) > 0 && !needsPolicies(opts.Only) {
 		opts.NoPolicies = true // spare compiling the Rego rules
 	}
@@ -121,7 +126,8 @@ func Lint(opts LintOptions) (*LintResult, error) {
 			res.Errors.Sort()
 			return res, nil
 		}
-		checkers = append(checkers, policyChecker{engine})
+		policies = &policyChecker{e: engine, params: map[*manifest.Document]map[string]map[string]any{}}
+		checkers = append(checkers, policies)
 		set = engine.RuleSet()
 	}
 	for _, id := range opts.Only {
@@ -177,6 +183,9 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	}
 	for i := range rendered {
 		if md := rendered[i].Manifest(); md != nil {
+			if p := b.profiles[rendered[i].Source]; p != nil && policies != nil {
+				policies.params[md] = profileParams(p)
+			}
 			docs = append(docs, md)
 			origin := md.File
 			if src := rendered[i].Source; src != nil {
@@ -187,14 +196,30 @@ func Lint(opts LintOptions) (*LintResult, error) {
 			res.Skipped++
 		}
 	}
-	var batch []*manifest.Document
-	var batchOrigins []string
+	var batch, services []*manifest.Document
+	var batchOrigins, serviceOrigins []string
 	for i, d := range docs {
-		switch id, _ := validate.Identify(d); id {
-		case validate.Batch, validate.Mistaken:
+		switch id, _ := validate.Identify(d); {
+		case id == validate.Batch, id == validate.Mistaken:
 			batch = append(batch, d)
 			batchOrigins = append(batchOrigins, origins[i])
-		case validate.Other:
+		case id == validate.Other && validate.IsService(d):
+			services = append(services, d)
+			serviceOrigins = append(serviceOrigins, origins[i])
+		case id == validate.Other:
+			res.Skipped++
+		}
+	}
+	// Distributed Jobs and their Services are checked together, across
+	// the run; a Service that belongs to one is checked (and counted)
+	// with it, other Services are skipped.
+	rz := rendezvous.New(append(slices.Clone(batch), services...), v.Namespace())
+	checkers = append(checkers, rz)
+	for i, d := range services {
+		if rz.Paired(d) {
+			batch = append(batch, d)
+			batchOrigins = append(batchOrigins, serviceOrigins[i])
+		} else {
 			res.Skipped++
 		}
 	}
@@ -207,6 +232,16 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	finding.Sort(res.Findings)
 	res.Errors.Sort()
 	return res, nil
+}
+
+// profileParams are the rule parameters a project's profile sets for its
+// workloads: requireQueue turns kueue-queue on (it cannot turn off what
+// the configuration turns on for every object).
+func profileParams(p *workload.Profile) map[string]map[string]any {
+	if !p.RequireQueue {
+		return nil
+	}
+	return map[string]map[string]any{"kueue-queue": {"requireQueue": true}}
 }
 
 // needsPolicies reports whether some of ids are not Go rules (so are, or

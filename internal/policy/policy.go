@@ -53,8 +53,10 @@ type rule struct {
 	defaults map[string]any
 	// params is input.params: the defaults with the configured values
 	// merged in, converted once.
-	params  *ast.Term
-	enabled bool
+	params *ast.Term
+	// configured is params as Go values.
+	configured map[string]any
+	enabled    bool
 }
 
 // Load parses, checks and compiles the built-in rules and the policies of
@@ -209,7 +211,8 @@ func (e *Engine) configure(opts Options) error {
 		return errs.Err()
 	}
 	for id, r := range e.byID {
-		v, err := ast.InterfaceToValue(merge(r.defaults, opts.Params[id]))
+		r.configured = merge(r.defaults, opts.Params[id])
+		v, err := ast.InterfaceToValue(r.configured)
 		if err != nil {
 			return fmt.Errorf("rule %s: parameters: %w", id, err)
 		}
@@ -293,6 +296,13 @@ func (e *Engine) Docs() []rules.Doc {
 // carry the field path of the problem but no position (the caller maps the
 // path to a line), sorted by rule, path and message.
 func (e *Engine) Eval(obj map[string]any, file string) ([]finding.Finding, error) {
+	return e.EvalWith(obj, file, nil)
+}
+
+// EvalWith is Eval with parameters for this object over the configured
+// ones: rule id -> parameter -> value (a CUE workload's project profile
+// sets some). Parameters the rule does not declare are ignored.
+func (e *Engine) EvalWith(obj map[string]any, file string, params map[string]map[string]any) ([]finding.Finding, error) {
 	kind, _ := obj["kind"].(string)
 	if obj["apiVersion"] != "batch/v1" || (kind != "Job" && kind != "CronJob") {
 		return nil, nil
@@ -316,10 +326,18 @@ func (e *Engine) Eval(obj map[string]any, file string) ([]finding.Finding, error
 	var out []finding.Finding
 	for _, r := range e.rules {
 		cache.nextRule()
+		ruleParams := r.params
+		if over := known(params[r.meta.ID], r.defaults); len(over) > 0 {
+			v, err := ast.InterfaceToValue(merge(r.configured, over))
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: parameters: %w", r.meta.ID, err)
+			}
+			ruleParams = ast.NewTerm(v)
+		}
 		input := ast.NewObject(
 			[2]*ast.Term{ast.InternedTerm("object"), object},
 			[2]*ast.Term{ast.InternedTerm("file"), fileTerm},
-			[2]*ast.Term{ast.InternedTerm("params"), r.params},
+			[2]*ast.Term{ast.InternedTerm("params"), ruleParams},
 		)
 		rs, err := r.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalVirtualCache(cache))
 		if err != nil {
@@ -357,6 +375,20 @@ func (e *Engine) Eval(obj map[string]any, file string) ([]finding.Finding, error
 		return a.Message < b.Message
 	})
 	return out, nil
+}
+
+// known returns the parameters of over that defaults declares.
+func known(over, defaults map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range over {
+		if _, ok := defaults[k]; ok {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // violation reads one member of a rule's violation set.

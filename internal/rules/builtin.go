@@ -20,6 +20,9 @@ const (
 	InvalidWaiver = "invalid-waiver"
 	PolicyError   = "policy-error"
 	InternalError = "internal-error"
+	// DistributedRendezvous is checked across the documents of a run
+	// (internal/rendezvous).
+	DistributedRendezvous = "distributed-rendezvous"
 )
 
 // goRules are the rules written in Go: the Kubernetes checks of
@@ -76,6 +79,23 @@ var goRules = []Meta{
 		Remediation: "Drop the privileges the message names (host namespaces, privileged, capabilities, hostPath, ...) " +
 			"or, for restricted, set runAsNonRoot, allowPrivilegeEscalation=false, drop ALL capabilities and a " +
 			"RuntimeDefault seccomp profile.",
+	},
+	{
+		ID:       DistributedRendezvous,
+		Title:    "Distributed Jobs and their headless Service agree",
+		Severity: finding.Error,
+		Description: "A distributed Job (a Job of several pods with a subdomain, or one that sets MASTER_ADDR or " +
+			"PET_MASTER_ADDR) needs, in the same lint run and namespace, the headless Service its pods' subdomain " +
+			"names: without it the pods have no DNS names and the rendezvous never happens. Checked across the " +
+			"documents of the run: the Job is Indexed and runs all its ranks at once (parallelism = completions), " +
+			"the Service exists, is headless (clusterIP: None) and selects the Job's pods, and MASTER_ADDR, as the " +
+			"kubelet expands it, is pod 0's name <job>-0.<subdomain> (optionally with .<namespace>.svc and the " +
+			"cluster domain). CronJobs are not checked: each of their Jobs has a new name. Each finding is on the " +
+			"object and line to change, the Job's or the Service's.",
+		Remediation: "Use nodes in the workload (mljob renders the Job and its Service together, and lint them " +
+			"together), or make the pair agree as the finding's fix says: subdomain = the Service's name, the " +
+			"Service's selector batch.kubernetes.io/job-name: <job>, clusterIP: None, parallelism = completions, " +
+			"MASTER_ADDR = <job>-0.<service>.",
 	},
 	{
 		ID:          WaiverExpired,
