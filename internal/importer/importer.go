@@ -31,6 +31,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	batchdefaults "k8s.io/kubernetes/pkg/apis/batch/v1"
+	coredefaults "k8s.io/kubernetes/pkg/apis/core/v1"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/generators"
@@ -51,18 +52,43 @@ type Result struct {
 	// Target is what the workload renders to (semantically): the original
 	// object with the profile's defaults where it had none.
 	Target runtime.Object
+	// Service, when set, is the Service of a distributed Job that the
+	// workload's `nodes` renders too: imported with the Job.
+	Service *corev1.Service
 }
 
 // Object imports one Job or CronJob.
 func Object(obj runtime.Object, p *workload.Profile) (*Result, error) {
+	return Pair(obj, nil, p)
+}
+
+// Pair imports a Job and the Service its pods' subdomain names: the pair
+// mljob renders for a workload with `nodes` becomes that workload (with
+// Result.Service set) when rendering it gives both objects back; any
+// other pair is imported as its Job alone, and the Service is not
+// imported. svc may be nil.
+func Pair(obj runtime.Object, svc *corev1.Service, p *workload.Profile) (*Result, error) {
+	if svc != nil {
+		r, err := object(obj, svc, p)
+		if err == nil && r.Workload.Nodes != nil {
+			return r, nil
+		}
+	}
+	return object(obj, nil, p)
+}
+
+func object(obj runtime.Object, svc *corev1.Service, p *workload.Profile) (*Result, error) {
 	if m, ok := obj.(metav1.Object); ok && m.GetName() == "" && m.GetGenerateName() == "" {
 		return nil, fmt.Errorf("the %s has neither metadata.name nor metadata.generateName", obj.GetObjectKind().GroupVersionKind().Kind)
 	}
 	obj, notes := FixName(obj)
 	name := obj.(metav1.Object).GetName()
-	w, err := generators.Lift(obj, p)
+	w, err := generators.LiftPair(obj, svc, p)
 	if err != nil {
 		return nil, err
+	}
+	if w.Nodes == nil {
+		svc = nil
 	}
 	w = schemaCheck(name, w)
 	src := &workload.Source{Name: name}
@@ -77,7 +103,7 @@ func Object(obj runtime.Object, p *workload.Profile) (*Result, error) {
 	}
 	gen := res.Objects[0].Obj
 	target, defaulted := withDefaults(obj, gen)
-	r := &Result{Name: name, Workload: w, Notes: append(notes, defaulted...), Target: target}
+	r := &Result{Name: name, Workload: w, Notes: append(notes, defaulted...), Target: target, Service: svc}
 	var lastErr error
 	for _, cand := range candidates(gen, target) {
 		w.Overrides, r.Overridden = cand.patch, cand.paths
@@ -143,7 +169,7 @@ func Minimize(w *workload.Workload, src *workload.Source, p *workload.Profile) *
 		switch k {
 		case "type", "image", "overrides":
 			continue
-		case "resources", "securityContext", "history":
+		case "resources", "securityContext", "history", "checkpoint":
 			var sub map[string]json.RawMessage
 			if json.Unmarshal(m[k], &sub) == nil {
 				for s := range sub {
@@ -296,18 +322,27 @@ func Verify(r *Result, p *workload.Profile) error {
 	if err != nil {
 		return fmt.Errorf("the imported workload does not render: %w", err)
 	}
-	a, err := Canonical(res.Objects[0].Obj)
-	if err != nil {
-		return err
+	want := []runtime.Object{r.Target}
+	if r.Service != nil {
+		want = append(want, r.Service)
 	}
-	b, err := Canonical(r.Target)
-	if err != nil {
-		return err
+	if len(res.Objects) != len(want) {
+		return fmt.Errorf("the imported workload renders %d objects, the original has %d", len(res.Objects), len(want))
 	}
-	if !reflect.DeepEqual(a, b) {
-		ja, _ := json.Marshal(a)
-		jb, _ := json.Marshal(b)
-		return fmt.Errorf("round trip differs:\n rendered %s\n original %s", ja, jb)
+	for i, o := range want {
+		a, err := Canonical(res.Objects[i].Obj)
+		if err != nil {
+			return err
+		}
+		b, err := Canonical(o)
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(a, b) {
+			ja, _ := json.Marshal(a)
+			jb, _ := json.Marshal(b)
+			return fmt.Errorf("round trip differs:\n rendered %s\n original %s", ja, jb)
+		}
 	}
 	return nil
 }
@@ -334,6 +369,10 @@ func Canonical(obj runtime.Object) (map[string]any, error) {
 		defaultNamespace(&o.ObjectMeta)
 		canonicalMeta(&o.Spec.JobTemplate.ObjectMeta)
 		canonicalTemplate(&o.Spec.JobTemplate.Spec.Template)
+	case *corev1.Service:
+		coredefaults.SetObjectDefaults_Service(o)
+		canonicalMeta(&o.ObjectMeta)
+		defaultNamespace(&o.ObjectMeta)
 	}
 	return toMap(c)
 }

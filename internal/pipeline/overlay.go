@@ -38,10 +38,21 @@ func buildOverlay(overlay string, docs []render.Document, dirs []string) ([]rend
 	var bases []kustomize.Base
 	for dir, files := range byDir {
 		names := make([]string, 0, len(files))
+		var dirDocs []render.Document
 		for n := range files {
 			names = append(names, n)
 		}
-		files[render.KustomizationFile] = render.Kustomization(names)
+		for i := range docs {
+			if dirs[i] == dir {
+				dirDocs = append(dirDocs, docs[i])
+			}
+		}
+		var configs []string
+		for n, b := range render.KustomizeFiles(dirDocs) {
+			files[n] = b
+			configs = append(configs, n)
+		}
+		files[render.KustomizationFile] = render.Kustomization(names, configs...)
 		bases = append(bases, kustomize.Base{Dir: dir, Files: files})
 	}
 	res, err := kustomize.Build(overlay, bases)

@@ -49,7 +49,11 @@ func planDir(docs []Document, opts DirOptions) (map[string][]byte, error) {
 	}
 	if opts.Kustomization {
 		names := sortedNames(files)
-		files[KustomizationFile] = Kustomization(names)
+		extra := KustomizeFiles(docs)
+		for name, b := range extra {
+			files[name] = b
+		}
+		files[KustomizationFile] = Kustomization(names, sortedNames(extra)...)
 	}
 	return files, nil
 }
