@@ -91,27 +91,35 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("render the imported CUE: %v\n%s", err, cue)
 			}
+			// A workload's objects by kind: its Job or CronJob, and the
+			// Service of a distributed Job, imported with it.
 			byName := map[string]runtime.Object{}
 			for _, d := range rendered.Documents {
-				byName[d.Source.Name] = d.Obj
+				byName[d.Kind()+"/"+d.Source.Name] = d.Obj
 			}
 			for _, r := range results {
-				got, ok := byName[r.Name]
-				if !ok {
-					t.Fatalf("workload %s not rendered", r.Name)
+				targets := map[string]runtime.Object{r.Target.GetObjectKind().GroupVersionKind().Kind: r.Target}
+				if r.Service != nil {
+					targets["Service"] = r.Service
 				}
-				a, err := importer.Canonical(got)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := importer.Canonical(r.Target)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(a, b) {
-					ja, _ := json.Marshal(a)
-					jb, _ := json.Marshal(b)
-					t.Errorf("%s: rendered object differs from the target\n got %s\nwant %s\nCUE:\n%s", r.Name, ja, jb, cue)
+				for kind, target := range targets {
+					got, ok := byName[kind+"/"+r.Name]
+					if !ok {
+						t.Fatalf("workload %s: no %s rendered", r.Name, kind)
+					}
+					a, err := importer.Canonical(got)
+					if err != nil {
+						t.Fatal(err)
+					}
+					b, err := importer.Canonical(target)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(a, b) {
+						ja, _ := json.Marshal(a)
+						jb, _ := json.Marshal(b)
+						t.Errorf("%s: rendered %s differs from the target\n got %s\nwant %s\nCUE:\n%s", r.Name, kind, ja, jb, cue)
+					}
 				}
 				imported++
 			}
