@@ -46,8 +46,11 @@ func TestMain(m *testing.M) {
 
 // TestAPIServer runs one kube-apiserver and compares mljob's verdicts
 // with its answers, for the examples, the goldens, the real-world corpus
-// the minimal workloads of every type and the mutants of the seeds in
-// testdata/apiserver/seeds.
+// the minimal workloads of every type, the Services of
+// testdata/apiserver/services.yaml and the mutants of the seeds in
+// testdata/apiserver/seeds. The Services mljob renders beside
+// distributed Jobs (in the examples, goldens and minimal workloads) are
+// sent to the server and linted as it lints them, with their Job.
 func TestAPIServer(t *testing.T) {
 	start := time.Now()
 	srv := apiserver.Start(t)
@@ -67,6 +70,11 @@ func TestAPIServer(t *testing.T) {
 	t.Run("examples", func(t *testing.T) { outs = append(outs, mustAccept(t, srv, lint, examples(t))...) })
 	t.Run("goldens", func(t *testing.T) { outs = append(outs, mustAccept(t, srv, lint, goldens(t))...) })
 	t.Run("minimal", func(t *testing.T) { outs = append(outs, mustAccept(t, srv, lint, minimal(t))...) })
+	t.Run("services", func(t *testing.T) {
+		docs := fileDocuments(t, []string{"testdata/apiserver/services.yaml"}, "service", func(map[string]any) bool { return true })
+		outs = append(outs, compareAll(t, srv, lint, docs)...)
+		t.Logf("%d Services compared, each linted as the Service of a distributed Job", len(docs))
+	})
 	t.Run("corpus", func(t *testing.T) {
 		docs := corpus(t)
 		outs = append(outs, compareAll(t, srv, lint, docs)...)
@@ -185,7 +193,11 @@ func minimal(t *testing.T) []document {
 	}
 	var docs []document
 	for _, d := range res.Documents {
-		docs = append(docs, document{Key: "minimal#" + d.Name(), Class: "minimal", Name: "minimal.yaml", Data: d.YAML})
+		key := "minimal#" + d.Name()
+		if d.Kind() == "Service" {
+			key += "#service" // beside its distributed Job
+		}
+		docs = append(docs, document{Key: key, Class: "minimal", Name: "minimal.yaml", Data: d.YAML})
 	}
 	return docs
 }

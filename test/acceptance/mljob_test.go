@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/pipeline"
 )
@@ -39,9 +41,19 @@ var rejectingRules = map[string]bool{"schema": true, "api-validation": true, "de
 // lintOne is the adapter to mljob's library, kept in one place because
 // its API is being reworked: mljob rejects a document when an
 // error-level finding of a rejecting rule, or an input error, comes back.
+//
+// mljob checks a Service only as the Service of a distributed Job, so a
+// Service is linted with one: a valid Indexed Job whose pods' subdomain
+// names it, and only the findings on the Service count.
 func lintOne(name string, data []byte) lintVerdict {
+	manifests := []pipeline.Manifest{{Name: name, Data: data}}
+	onlyKind := ""
+	if job, ok := companionJob(data); ok {
+		manifests = append(manifests, pipeline.Manifest{Name: "companion-job.yaml", Data: job})
+		onlyKind = "Service"
+	}
 	res, err := pipeline.Lint(pipeline.LintOptions{
-		Manifests:   []pipeline.Manifest{{Name: name, Data: data}},
+		Manifests:   manifests,
 		NoPolicies:  true,
 		PodSecurity: "privileged",
 	})
@@ -50,6 +62,9 @@ func lintOne(name string, data []byte) lintVerdict {
 	}
 	var v lintVerdict
 	for _, f := range res.Findings {
+		if onlyKind != "" && f.Object.Kind != onlyKind {
+			continue
+		}
 		if f.Severity == finding.Error && rejectingRules[f.Rule] {
 			v.Rejected = true
 			v.Paths = append(v.Paths, f.Path)
@@ -64,6 +79,41 @@ func lintOne(name string, data []byte) lintVerdict {
 	slices.Sort(v.Paths)
 	v.Paths = slices.Compact(v.Paths)
 	return v
+}
+
+// companionJob is a valid distributed Job whose pods' subdomain names the
+// Service data is, in its namespace; false when data is not a v1 Service
+// with a name.
+func companionJob(data []byte) ([]byte, bool) {
+	var svc struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Name      string `json:"name"`
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
+	}
+	if yaml.Unmarshal(data, &svc) != nil || svc.APIVersion != "v1" || svc.Kind != "Service" || svc.Metadata.Name == "" {
+		return nil, false
+	}
+	ns := svc.Metadata.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	job := fmt.Sprintf(`apiVersion: batch/v1
+kind: Job
+metadata: {name: companion, namespace: %q}
+spec:
+  completionMode: Indexed
+  completions: 2
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      subdomain: %q
+      containers: [{name: main, image: busybox}]
+`, ns, svc.Metadata.Name)
+	return []byte(job), true
 }
 
 // A panic in mljob's checks happens on one of the library's worker
