@@ -213,3 +213,86 @@ func TestCompletionIndexIsAppendedLast(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// Every field nodes, launcher, masterPort, topology and checkpoint
+// generate, in the Job and in its Service, is recorded as coming from the
+// workload field that made it, so a finding about it points at that line.
+func TestDistributedProvenance(t *testing.T) {
+	src := `workloads: train: {
+	type:       "training"
+	image:      "ghcr.io/acme/train:1.0"
+	nodes:      3
+	launcher:   "torchrun"
+	masterPort: 23456
+	retries:    2
+	namespace:  "ml"
+	labels: team: "vision"
+	queue: "q"
+	topology: required: "cloud.google.com/gce-topology-block"
+	checkpoint: {
+		claim:       "ckpt"
+		path:        "/ckpt"
+		gracePeriod: "3m"
+	}
+}
+`
+	line := map[string]int{}
+	for i, l := range strings.Split(src, "\n") {
+		if k, _, ok := strings.Cut(strings.TrimSpace(l), ":"); ok {
+			line[k] = i + 1
+		}
+	}
+	docs := renderCUE(t, src)
+	if len(docs) != 2 {
+		t.Fatalf("%d documents, want the Job and its Service", len(docs))
+	}
+	job, svc := docs[0], docs[1]
+	env := map[string]int{}
+	for i, e := range job.Obj.(*batchv1.Job).Spec.Template.Spec.Containers[0].Env {
+		env[e.Name] = i
+	}
+	envPath := func(name string) string {
+		i, ok := env[name]
+		if !ok {
+			t.Fatalf("no %s in env", name)
+		}
+		return fmt.Sprintf("spec.template.spec.containers[0].env[%d]", i)
+	}
+	for _, c := range []struct {
+		doc   string
+		path  string
+		field string
+	}{
+		{"job", "spec.completions", "nodes"},
+		{"job", "spec.parallelism", "nodes"},
+		{"job", "spec.completionMode", "nodes"},
+		{"job", "spec.successPolicy.rules[0].succeededIndexes", "nodes"},
+		{"job", "spec.podReplacementPolicy", "nodes"},
+		{"job", "spec.backoffLimit", "retries"},
+		{"job", "spec.template.spec.subdomain", "nodes"},
+		{"job", "spec.template.spec.containers[0].ports[0].containerPort", "masterPort"},
+		{"job", envPath("NODE_RANK") + ".valueFrom", "nodes"},
+		{"job", envPath("MASTER_ADDR") + ".value", "nodes"},
+		{"job", envPath("MASTER_PORT"), "masterPort"},
+		{"job", envPath("WORLD_SIZE"), "launcher"},
+		{"job", envPath("PET_NODE_RANK"), "launcher"},
+		{"job", envPath("CHECKPOINT_DIR"), "path"},
+		{"job", "spec.template.metadata.annotations[kueue.x-k8s.io/podset-required-topology]", "topology"},
+		{"job", "spec.template.spec.volumes[0].persistentVolumeClaim.claimName", "claim"},
+		{"job", "spec.template.spec.containers[0].volumeMounts[0].mountPath", "path"},
+		{"job", "spec.template.spec.terminationGracePeriodSeconds", "gracePeriod"},
+		{"svc", "spec.clusterIP", "nodes"},
+		{"svc", "spec.selector[batch.kubernetes.io/job-name]", "nodes"},
+		{"svc", "spec.ports[0].port", "masterPort"},
+		{"svc", "metadata.namespace", "namespace"},
+		{"svc", "metadata.labels[team]", "labels"},
+	} {
+		d := job
+		if c.doc == "svc" {
+			d = svc
+		}
+		if got, want := d.PosOf(c.path).Line, line[c.field]; got != want {
+			t.Errorf("%s %s: line %d, want %d (%s)", d.Kind(), c.path, got, want, c.field)
+		}
+	}
+}

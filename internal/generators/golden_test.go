@@ -3,7 +3,11 @@ package generators_test
 import (
 	"bytes"
 	"flag"
+	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mljob/mljob/internal/finding"
@@ -77,5 +81,48 @@ func TestGoldenLints(t *testing.T) {
 		if f.Severity >= finding.Error {
 			t.Errorf("%s: %s [%s] %s: %s", f.Pos, f.Severity, f.Rule, f.Object, f.Message)
 		}
+	}
+}
+
+// The YAML an example's README shows is what mljob renders: each line of
+// its yaml blocks (but for "# ..." lines, which mark what is left out)
+// is a line of the example's golden file, in the same order.
+func TestExampleREADMEShowsRenderedYAML(t *testing.T) {
+	t.Chdir("../..")
+	checked := 0
+	readmes, _ := filepath.Glob("examples/*/README.md")
+	for _, readme := range readmes {
+		data, err := os.ReadFile(readme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(data), -1)
+		if len(blocks) == 0 {
+			continue
+		}
+		name := filepath.Base(filepath.Dir(readme))
+		golden, err := os.ReadFile(filepath.Join("testdata/golden/examples", name+".yaml"))
+		if err != nil {
+			continue // a README of YAML that is not rendered (gitops, ci)
+		}
+		lines := strings.Split(string(golden), "\n")
+		for _, b := range blocks {
+			at := 0
+			for _, l := range strings.Split(strings.TrimRight(b[1], "\n"), "\n") {
+				if strings.TrimSpace(l) == "# ..." {
+					continue
+				}
+				i := slices.Index(lines[at:], l)
+				if i < 0 {
+					t.Errorf("%s: %q is not in the rendered YAML (after line %d of the golden file)", readme, l, at)
+					break
+				}
+				at += i + 1
+			}
+			checked++
+		}
+	}
+	if checked < 2 {
+		t.Errorf("only %d README blocks checked", checked)
 	}
 }

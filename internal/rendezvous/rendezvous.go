@@ -13,6 +13,7 @@
 package rendezvous
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -90,6 +91,11 @@ func New(docs []*manifest.Document, namespace string) *Check {
 		}
 		switch kube.GVK(d.APIVersion, d.Kind) {
 		case kube.JobV1:
+			// Most Jobs are not distributed: spare decoding them here,
+			// one at a time (the checks decode them in parallel).
+			if d.Typed == nil && !bytes.Contains(d.JSON, []byte(`"subdomain"`)) && !bytes.Contains(d.JSON, []byte("MASTER_ADDR")) {
+				continue
+			}
 			if j, ok := validate.Decoded(d).(*batchv1.Job); ok && Distributed(j) {
 				jobs = append(jobs, job{d, j, ns})
 			}
@@ -268,10 +274,13 @@ func (c *Check) checkMaster(j job, podLabels map[string]string) {
 }
 
 // resolvesTo reports whether host is want, or want followed by the
-// namespace, .svc and a cluster domain, the longer forms of one name.
+// namespace, .svc and a cluster domain, the longer forms of one name. A
+// name ending in a dot is absolute: the pod's DNS search path is not
+// tried, so only the form with the cluster domain resolves.
 func resolvesTo(host, want, ns string) bool {
+	abs := strings.HasSuffix(host, ".")
 	host = strings.TrimSuffix(host, ".")
-	if host == want || host == want+"."+ns || host == want+"."+ns+".svc" {
+	if !abs && (host == want || host == want+"."+ns || host == want+"."+ns+".svc") {
 		return true
 	}
 	rest, ok := strings.CutPrefix(host, want+"."+ns+".svc.")
