@@ -303,10 +303,9 @@ type inputs struct {
 func emptyDirs(dirs, origins []string) []string {
 	var empty []string
 	for _, dir := range dirs {
-		prefix := filepath.ToSlash(filepath.Clean(dir)) + "/"
 		found := false
 		for _, o := range origins {
-			if o = filepath.ToSlash(filepath.Clean(o)); prefix == "./" && !filepath.IsAbs(o) && !strings.HasPrefix(o, "../") || strings.HasPrefix(o, prefix) {
+			if within(o, dir) {
 				found = true
 				break
 			}
@@ -316,6 +315,18 @@ func emptyDirs(dirs, origins []string) []string {
 		}
 	}
 	return empty
+}
+
+// within reports whether the file path is inside dir, whichever of the
+// two is relative ("../x" and "/abs/x" name the same directory).
+func within(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		p, d = filepath.Clean(path), filepath.Clean(dir)
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // manifestExt are the extensions a directory walk lints as manifests.
