@@ -1,0 +1,102 @@
+package policy
+
+import (
+	"context"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"time"
+)
+
+// guard stops evaluations whose heap grows too much: Rego has no memory
+// limit of its own, and a comprehension over a large range or a string
+// doubled in a chain of rules takes memory faster than a deadline stops
+// it. While evaluations run, a watcher samples the heap every few
+// milliseconds; when it has grown by more than an evaluation's limit
+// since that evaluation started (after a garbage collection, so that
+// garbage does not count), the evaluation is cancelled. The heap is the
+// process's: evaluations running together on other workers are
+// cancelled with the one that grew it.
+var guard = &memGuard{active: map[*guardSlot]struct{}{}}
+
+const guardInterval = 5 * time.Millisecond
+
+type memGuard struct {
+	mu      sync.Mutex
+	active  map[*guardSlot]struct{}
+	running bool
+}
+
+type guardSlot struct {
+	start  uint64
+	limit  uint64
+	cancel context.CancelCauseFunc
+}
+
+// watch guards an evaluation that may grow the heap by limit bytes and
+// cancels it with errMemory if it grows more. The returned function ends
+// the watch.
+func (g *memGuard) watch(limit int64, cancel context.CancelCauseFunc) func() {
+	s := &guardSlot{start: heapBytes(), limit: uint64(limit), cancel: cancel}
+	g.mu.Lock()
+	g.active[s] = struct{}{}
+	if !g.running {
+		g.running = true
+		go g.loop()
+	}
+	g.mu.Unlock()
+	return func() {
+		g.mu.Lock()
+		delete(g.active, s)
+		g.mu.Unlock()
+	}
+}
+
+func (g *memGuard) loop() {
+	t := time.NewTicker(guardInterval)
+	defer t.Stop()
+	for range t.C {
+		g.mu.Lock()
+		if len(g.active) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		var lowest uint64
+		first := true
+		for s := range g.active {
+			if first || s.start+s.limit < lowest {
+				lowest, first = s.start+s.limit, false
+			}
+		}
+		g.mu.Unlock()
+		if heapBytes() <= lowest {
+			continue
+		}
+		// Over for someone: collect the garbage and look again.
+		runtime.GC()
+		heap := heapBytes()
+		g.mu.Lock()
+		for s := range g.active {
+			if heap > s.start+s.limit {
+				s.cancel(errMemory)
+				delete(g.active, s)
+			}
+		}
+		g.mu.Unlock()
+	}
+}
+
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+var heapMu sync.Mutex
+
+// heapBytes is the memory taken by heap objects, live or not yet swept.
+func heapBytes() uint64 {
+	heapMu.Lock()
+	defer heapMu.Unlock()
+	metrics.Read(heapSample)
+	if heapSample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return heapSample[0].Value.Uint64()
+}
