@@ -8,6 +8,7 @@
 package load
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/input"
 	"github.com/mljob/mljob/internal/workload"
 	"github.com/mljob/mljob/schemas"
 )
@@ -55,6 +57,9 @@ type Loader struct {
 	profile  cue.Value
 	// Cwd is the directory file names are shown relative to.
 	Cwd string
+	// MaxFileSize is the largest .cue file ReadFiles reads, in bytes; 0
+	// means input.DefaultMaxSize.
+	MaxFileSize int64
 }
 
 // NewLoader compiles the embedded schemas.
@@ -98,7 +103,11 @@ type Source struct {
 func (l *Loader) ReadFiles(files []string) ([]Source, error) {
 	srcs := make([]Source, 0, len(files))
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := input.ReadFile(f, l.MaxFileSize)
+		var tl *input.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, diag.Errorf(diag.Pos{File: l.display(f)}, "", "file is %v", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read workloads: %w", err)
 		}

@@ -118,6 +118,12 @@ type Field struct {
 // object.
 func (d *Document) IsObject() bool { return d.Kind != "" && d.APIVersion != "" }
 
+// IsMapping reports whether the document is a mapping, as an object is,
+// and not a scalar or a sequence.
+func (d *Document) IsMapping() bool {
+	return d.root == nil || d.root.Kind == yaml.MappingNode
+}
+
 // Object names the document for findings. namespace is the namespace the
 // object lands in when it names none.
 func (d *Document) Object(namespace string) finding.Object {

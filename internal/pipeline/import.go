@@ -3,13 +3,13 @@ package pipeline
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/importer"
+	"github.com/mljob/mljob/internal/input"
 	"github.com/mljob/mljob/internal/kube"
 	"github.com/mljob/mljob/internal/manifest"
 	"github.com/mljob/mljob/internal/validate"
@@ -57,10 +57,10 @@ func Import(opts ImportOptions) (*ImportResult, error) {
 	for _, f := range opts.Paths {
 		var data []byte
 		if f == "-" {
-			data, err = readAll(opts.Stdin)
+			data, err = readAll(opts.Stdin, 0)
 			f = StdinName
 		} else {
-			data, err = os.ReadFile(f)
+			data, err = input.ReadFile(f, 0)
 		}
 		if err != nil {
 			errs = append(errs, fileError(f, err))

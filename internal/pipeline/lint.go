@@ -13,6 +13,7 @@ import (
 	"github.com/mljob/mljob/internal/config"
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/input"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/manifest"
 	"github.com/mljob/mljob/internal/policy"
@@ -64,6 +65,9 @@ type LintOptions struct {
 	// Manifests are more manifests given in memory (the items of a KRM
 	// ResourceList, say): name and YAML.
 	Manifests []Manifest
+	// MaxInputSize is the largest file or standard input read, in bytes;
+	// 0 means input.DefaultMaxSize. A larger one is an input error.
+	MaxInputSize int64
 }
 
 // Manifest is a manifest given in memory.
@@ -109,6 +113,7 @@ func Lint(opts LintOptions) (*LintResult, error) {
 		opts.NoPolicies = true // spare compiling the Rego rules
 	}
 	set := rules.Builtin()
+	var rego *policyChecker
 	if !opts.NoPolicies {
 		engine, err := loadPolicies(opts)
 		if err != nil {
@@ -121,7 +126,9 @@ func Lint(opts LintOptions) (*LintResult, error) {
 			res.Errors.Sort()
 			return res, nil
 		}
-		checkers = append(checkers, policyChecker{engine})
+		pc := newPolicyChecker(engine)
+		rego = &pc
+		checkers = append(checkers, pc)
 		set = engine.RuleSet()
 	}
 	for _, id := range opts.Only {
@@ -138,25 +145,44 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	}
 	res := &LintResult{Rules: set}
 	in := collect(opts, &res.Errors)
-	var docs []*manifest.Document
-	for _, m := range in.manifests {
-		ds, errs := manifest.Read(m.name, m.data)
-		res.Errors = append(res.Errors, errs...)
-		if m.explicit {
-			// A file named explicitly is linted whatever its extension,
-			// so it must hold YAML or JSON objects: prose parses as a
-			// YAML string, and passing it as "0 objects" would hide a
-			// wrong argument.
-			for _, d := range ds {
-				if len(d.JSON) == 0 { // not a mapping
-					res.Errors = append(res.Errors, diag.Errorf(d.Pos(), "", "not a Kubernetes manifest: want YAML or JSON objects (mappings with apiVersion and kind)"))
-				}
-			}
+	// Documents are checked as they are read, and only the findings are
+	// kept: memory grows with the objects in flight, not with the input.
+	// batchOrigins are the files of the objects checked: a manifest, or
+	// the .cue file of a workload.
+	pool := newCheckPool(checkers, v.Namespace(), opts.Workers, st)
+	var batchOrigins []string
+	take := func(d *manifest.Document, origin string) {
+		switch id, _ := validate.Identify(d); id {
+		case validate.Batch, validate.Mistaken:
+			res.Objects++
+			batchOrigins = append(batchOrigins, origin)
+			pool.submit(d)
+		case validate.Other:
+			res.Skipped++
 		}
-		docs = append(docs, ds...)
 	}
-	b, err := build(in.projects, opts.Workers)
+	for _, m := range in.manifests {
+		data, err := m.read(opts.MaxInputSize)
+		if err != nil {
+			res.Errors = append(res.Errors, fileError(m.name, err))
+			continue
+		}
+		errs := manifest.Scan(m.name, data, func(d *manifest.Document) bool {
+			if m.explicit && !d.IsMapping() {
+				// A file named explicitly is linted whatever its
+				// extension, so it must hold YAML or JSON objects: prose
+				// parses as a YAML string, and passing it as "0 objects"
+				// would hide a wrong argument.
+				res.Errors = append(res.Errors, diag.Errorf(d.Pos(), "", "not a Kubernetes manifest: want YAML or JSON objects (mappings with apiVersion and kind)"))
+			}
+			take(d, d.File)
+			return true
+		})
+		res.Errors = append(res.Errors, errs...)
+	}
+	b, err := build(in.projects, opts.Workers, opts.MaxInputSize)
 	if err != nil {
+		pool.wait()
 		return nil, err
 	}
 	res.Errors = append(res.Errors, b.errs...)
@@ -169,40 +195,27 @@ func Lint(opts LintOptions) (*LintResult, error) {
 			res.Errors.Append(err)
 		}
 	}
-	// origins[i] is the file docs[i] comes from: its manifest, or the
-	// .cue file of its workload.
-	origins := make([]string, len(docs), len(docs)+len(rendered))
-	for i, d := range docs {
-		origins[i] = d.File
-	}
 	for i := range rendered {
-		if md := rendered[i].Manifest(); md != nil {
-			docs = append(docs, md)
-			origin := md.File
-			if src := rendered[i].Source; src != nil {
-				origin = src.Pos.File
-			}
-			origins = append(origins, origin)
-		} else {
+		md := rendered[i].Manifest()
+		if md == nil {
 			res.Skipped++
+			continue
 		}
+		origin := md.File
+		if src := rendered[i].Source; src != nil {
+			origin = src.Pos.File
+		}
+		take(md, origin)
 	}
-	var batch []*manifest.Document
-	var batchOrigins []string
-	for i, d := range docs {
-		switch id, _ := validate.Identify(d); id {
-		case validate.Batch, validate.Mistaken:
-			batch = append(batch, d)
-			batchOrigins = append(batchOrigins, origins[i])
-		case validate.Other:
-			res.Skipped++
+	res.Findings = pool.wait()
+	if rego != nil {
+		if d := rego.unchecked(); d != nil {
+			res.Errors = append(res.Errors, d)
 		}
 	}
 	if len(res.Errors) == 0 {
 		res.Empty = emptyDirs(in.dirs, batchOrigins)
 	}
-	res.Objects = len(batch)
-	res.Findings = check(batch, checkers, v.Namespace(), opts.Workers, st)
 	res.Findings = append(res.Findings, st.expiredWaivers()...)
 	finding.Sort(res.Findings)
 	res.Errors.Sort()
@@ -248,13 +261,29 @@ func loadPolicies(opts LintOptions) (*policy.Engine, error) {
 	return e, nil
 }
 
-// source is a manifest file's name and content.
+// source is a manifest: its name, and its content or the file to read it
+// from.
 type source struct {
 	name string
 	data []byte
+	// path, when set, is read when the source is: files are read one at a
+	// time, not all before the first is checked.
+	path string
+	// stdin, when set, is read instead.
+	stdin io.Reader
 	// explicit is set for a file named as a path (not found by walking
 	// a directory, where other YAML is expected).
 	explicit bool
+}
+
+func (s source) read(max int64) ([]byte, error) {
+	switch {
+	case s.stdin != nil:
+		return input.ReadAll(s.stdin, max)
+	case s.path != "":
+		return input.ReadFile(s.path, max)
+	}
+	return s.data, nil
 }
 
 type inputs struct {
@@ -297,12 +326,11 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 	wholeDirs := map[string]bool{}
 	for _, p := range opts.Paths {
 		if p == "-" {
-			data, err := readAll(opts.Stdin)
-			if err != nil {
-				*errs = append(*errs, &diag.Diagnostic{Pos: diag.Pos{File: StdinName}, Msg: "cannot read: " + err.Error()})
+			if opts.Stdin == nil {
+				*errs = append(*errs, &diag.Diagnostic{Pos: diag.Pos{File: StdinName}, Msg: "cannot read: no standard input"})
 				continue
 			}
-			in.manifests = append(in.manifests, source{name: StdinName, data: data, explicit: true})
+			in.manifests = append(in.manifests, source{name: StdinName, stdin: opts.Stdin, explicit: true})
 			continue
 		}
 		info, err := os.Stat(p)
@@ -367,19 +395,11 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 }
 
 func (in *inputs) readFile(path string, explicit bool, errs *diag.List) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		*errs = append(*errs, fileError(path, err))
-		return
-	}
-	in.manifests = append(in.manifests, source{name: filepath.ToSlash(path), data: data, explicit: explicit})
+	in.manifests = append(in.manifests, source{name: filepath.ToSlash(path), path: path, explicit: explicit})
 }
 
-func readAll(r io.Reader) ([]byte, error) {
-	if r == nil {
-		return nil, errors.New("no standard input")
-	}
-	return io.ReadAll(r)
+func readAll(r io.Reader, max int64) ([]byte, error) {
+	return input.ReadAll(r, max)
 }
 
 // fileError is an unusable path, named once.
@@ -387,6 +407,10 @@ func fileError(path string, err error) *diag.Diagnostic {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
+	}
+	var tl *input.TooLargeError
+	if errors.As(err, &tl) {
+		return &diag.Diagnostic{Pos: diag.Pos{File: filepath.ToSlash(path)}, Msg: "file is " + tl.Error()}
 	}
 	return &diag.Diagnostic{Pos: diag.Pos{File: filepath.ToSlash(path)}, Msg: "cannot read: " + err.Error()}
 }

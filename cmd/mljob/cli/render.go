@@ -19,6 +19,7 @@ type renderFlags struct {
 	allowEmpty    bool
 	kubeVersion   string
 	podSecurity   string
+	maxInput      string
 }
 
 func newRenderCmd() *cobra.Command {
@@ -67,18 +68,20 @@ on top, in process, and its output is what render writes.`,
 			if f.allowEmpty && f.out == "" {
 				return fmt.Errorf("--allow-empty needs -o DIR")
 			}
-			if f.kubeVersion == "" {
+			cfg, err := findConfig()
+			if err != nil {
+				return err
+			}
+			if f.kubeVersion == "" && cfg != nil {
 				// The cluster the configuration names is the one objects
 				// must be valid for.
-				cfg, err := findConfig()
-				if err != nil {
-					return err
-				}
-				if cfg != nil {
-					f.kubeVersion = cfg.Lint.KubeVersion
-				}
+				f.kubeVersion = cfg.Lint.KubeVersion
 			}
-			res, err := pipeline.Render(pipeline.RenderOptions{Paths: args, Overlay: f.overlay, KubeVersion: f.kubeVersion, PodSecurity: f.podSecurity})
+			maxInput, err := maxInputSize(f.maxInput, cfg)
+			if err != nil {
+				return err
+			}
+			res, err := pipeline.Render(pipeline.RenderOptions{Paths: args, Overlay: f.overlay, KubeVersion: f.kubeVersion, PodSecurity: f.podSecurity, MaxInputSize: maxInput})
 			if err != nil {
 				return err
 			}
@@ -111,6 +114,7 @@ on top, in process, and its output is what render writes.`,
 	cmd.Flags().BoolVar(&f.kustomization, "kustomization", false, "with -o, also write a kustomization.yaml listing the files")
 	cmd.Flags().BoolVar(&f.allowEmpty, "allow-empty", false, "with -o, let a render of no objects remove the generated files of DIR")
 	cmd.Flags().StringVar(&f.kubeVersion, "kube-version", "", "target Kubernetes `VERSION` objects must be valid for (e.g. 1.30; default "+validate.ValidationVersion.String()+")")
+	registerMaxInput(cmd.Flags(), &f.maxInput)
 	cmd.Flags().StringVar(&f.podSecurity, "pod-security", "", "refuse objects that violate this Pod Security Standards `LEVEL`: "+strings.Join(validate.PodSecurityLevels, ", ")+" (default: the profile's podSecurity)")
 	return cmd
 }
