@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/report"
 )
 
@@ -36,9 +37,18 @@ func (e *exitError) Error() string {
 	return e.err.Error()
 }
 
-// Main runs mljob with os.Args and returns the exit code. It writes the
-// profiles that MLJOB_CPUPROFILE and MLJOB_MEMPROFILE ask for.
+// Main runs mljob with os.Args and returns the exit code. CUE projects
+// are evaluated in a child process under a budget (see load.Isolate): the
+// same executable, started as an evaluator. It writes the profiles that
+// MLJOB_CPUPROFILE and MLJOB_MEMPROFILE ask for; a profiled run evaluates
+// CUE in process, where the profile sees it, without the budget.
 func Main() int {
+	if code, ok := load.ServeEvaluator(); ok {
+		return code
+	}
+	if os.Getenv(EnvCPUProfile) == "" && os.Getenv(EnvMemProfile) == "" {
+		load.Isolate()
+	}
 	defer startProfiles(os.Stderr)()
 	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
