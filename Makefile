@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/mljob
 EXAMPLES := $(sort $(dir $(wildcard examples/*/*.cue)))
 
-.PHONY: build demo test check-format vet tools etcd kube-apiserver acceptance bench bench-compare clean
+.PHONY: build demo test check-format vet tools etcd kube-apiserver acceptance bench bench-compare fuzz hostile clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mljob
@@ -84,6 +84,18 @@ ROUNDS ?= 5
 LARGE  ?= 1
 bench-compare:
 	GO=$(GO) ROUNDS=$(ROUNDS) LARGE=$(LARGE) ONLY='$(ONLY)' scripts/bench-compare.sh
+
+# Fuzzing: each target runs for FUZZTIME (go test -fuzz runs one target at
+# a time), one worker each. Crashers land in the package's
+# testdata/fuzz/TARGET/ and become regression cases of go test.
+FUZZTIME ?= 1m
+FUZZ_TARGETS := ./internal/manifest:FuzzRead ./internal/load:FuzzLoad ./internal/config:FuzzParse ./internal/krmfn:FuzzResourceList
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "### $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s -parallel 1 || exit $$?; \
+	done
 
 clean:
 	rm -rf bin

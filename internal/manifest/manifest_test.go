@@ -326,7 +326,7 @@ func TestJSONMatchesKubectl(t *testing.T) {
 }
 
 // corpusFiles returns the files of the real-world corpus by name.
-func corpusFiles(t *testing.T) map[string][]byte {
+func corpusFiles(t testing.TB) map[string][]byte {
 	t.Helper()
 	files, err := filepath.Glob("../../testdata/corpus/real-world/*.y*ml")
 	if err != nil {
