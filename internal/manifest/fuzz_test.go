@@ -23,7 +23,7 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		docs, errs := manifest.Read("f.yaml", data)
-		lines := strings.Count(string(data), "\n") + 1
+		lines := yamlLines(data)
 		for _, d := range docs {
 			if !json.Valid(d.JSON) {
 				t.Fatalf("invalid JSON %q", d.JSON)
@@ -48,4 +48,18 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// yamlLines counts lines as YAML does: \n, \r\n, a lone \r, NEL, LS and PS
+// end one.
+func yamlLines(data []byte) int {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	n := 1
+	for _, r := range s {
+		switch r {
+		case '\n', '\r', '\u0085', '\u2028', '\u2029':
+			n++
+		}
+	}
+	return n
 }

@@ -166,9 +166,19 @@ func (b *builder) errorf(n *yaml.Node, format string, args ...any) *diag.Diagnos
 	return diag.Errorf(b.doc.pos(n), "", format, args...)
 }
 
+// appendString appends s as a JSON string.
 func appendString(buf []byte, s string) []byte {
-	j, _ := json.Marshal(s)
-	return append(buf, j...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			// Escapes, HTML characters and UTF-8 as encoding/json
+			// writes them.
+			j, _ := json.Marshal(s)
+			return append(buf, j...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }
 
 // entry is one effective key of a mapping.
@@ -357,4 +367,64 @@ func (d *Document) find(m *yaml.Node, key string) (entry, bool) {
 		}
 	}
 	return entry{}, false
+}
+
+// newHead is the head of a mapping document: its names, and as JSON its
+// top-level fields with their scalar values.
+func newHead(file string, index int, root *yaml.Node) (*Document, *diag.Diagnostic) {
+	d := &Document{File: file, Index: index, root: root}
+	es, _, err := d.entries(root)
+	if err != nil {
+		return nil, diag.Errorf(d.pos(err.at), "", "%s", err.msg)
+	}
+	b := &builder{doc: d}
+	b.buf = append(b.buf, '{')
+	for i, e := range es {
+		if i > 0 {
+			b.buf = append(b.buf, ',')
+		}
+		b.buf = appendString(b.buf, e.key)
+		b.buf = append(b.buf, ':')
+		switch v := deref(e.v); v.Kind {
+		case yaml.MappingNode:
+			b.buf = append(b.buf, "{}"...)
+		case yaml.SequenceNode:
+			b.buf = append(b.buf, "[]"...)
+		default:
+			if err := b.write(v, 0); err != nil {
+				return nil, err
+			}
+		}
+	}
+	d.JSON = append(b.buf, '}')
+	d.spans = nil
+	d.readHead()
+	return d, nil
+}
+
+// checkScalars reports what would stop kubectl from converting a
+// document mljob does not convert: a key JSON cannot have, a value its
+// tag does not fit, a float JSON cannot encode. Every node is visited
+// once (aliases are not followed: their targets are visited where they
+// are).
+func checkScalars(d *Document, n *yaml.Node) *diag.Diagnostic {
+	switch n.Kind {
+	case yaml.MappingNode:
+		if _, _, err := d.entries(n); err != nil {
+			return diag.Errorf(d.pos(err.at), "", "%s", err.msg)
+		}
+	case yaml.ScalarNode:
+		switch v := resolve(n); {
+		case v.kind == kindError:
+			return diag.Errorf(d.pos(n), "", "%s", v.s)
+		case v.kind == kindFloat && (math.IsNaN(v.f) || math.IsInf(v.f, 0)):
+			return diag.Errorf(d.pos(n), "", "json: unsupported value: %v", v.f)
+		}
+	}
+	for _, c := range n.Content {
+		if err := checkScalars(d, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -335,12 +335,30 @@ func Read(file string, data []byte) ([]*Document, diag.List) {
 // documents it does not need holds only those it does. Scan stops early
 // when fn returns false.
 func Scan(file string, data []byte, fn func(*Document) bool) diag.List {
+	return ScanWith(file, data, ScanOptions{}, fn)
+}
+
+// ScanOptions say what Scan keeps of the documents.
+type ScanOptions struct {
+	// Want, when set, says from its head which documents (mappings) are
+	// needed whole. The head is the document with File, Index,
+	// APIVersion, Kind, Name, Namespace and GenerateName, and as JSON its
+	// top-level fields with their scalar values ({} and [] for the
+	// others). The documents not wanted (but Lists, whose items may be)
+	// are handed over as their head, which a linter that only counts them
+	// needs: they are not converted whole, but checked as kubectl would
+	// convert them (tags, keys, aliases).
+	Want func(head *Document) bool
+}
+
+// ScanWith is Scan with options.
+func ScanWith(file string, data []byte, opts ScanOptions, fn func(*Document) bool) diag.List {
 	if bytes.Contains(data, []byte("\r\n")) {
 		// kubectl and kustomize read lines without their CR; positions
 		// do not move.
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	}
-	s := scanner{file: file, fn: fn, workers: runtime.GOMAXPROCS(0)}
+	s := scanner{file: file, fn: fn, want: opts.Want, workers: runtime.GOMAXPROCS(0)}
 	split(file, data, s.add)
 	s.flush()
 	return s.errs
@@ -351,6 +369,7 @@ func Scan(file string, data []byte, fn func(*Document) bool) diag.List {
 type scanner struct {
 	file    string
 	fn      func(*Document) bool
+	want    func(head *Document) bool
 	workers int
 	window  []chunk
 	size    int // bytes in window
@@ -360,10 +379,12 @@ type scanner struct {
 	stopped    bool
 }
 
-// Windows hold at most this many documents or bytes.
+// Windows hold at most this many documents or bytes; a window of less
+// than parallelBytes is parsed by one worker.
 const (
-	windowDocs  = 64
-	windowBytes = 4 << 20
+	windowDocs    = 512
+	windowBytes   = 4 << 20
+	parallelBytes = 16 << 10
 )
 
 func (s *scanner) add(c chunk) bool {
@@ -395,9 +416,9 @@ func (s *scanner) flush() {
 			results[i].err = c.err
 			return
 		}
-		results[i].docs, results[i].aliasBytes, results[i].err = readChunk(s.file, c)
+		results[i].docs, results[i].aliasBytes, results[i].err = readChunk(s.file, c, s.want)
 	}
-	if s.size < 64<<10 || len(s.window) == 1 {
+	if s.size < parallelBytes || len(s.window) == 1 {
 		for i := range s.window {
 			work(i)
 		}
@@ -451,7 +472,7 @@ var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // readChunk parses one document. It returns the documents (the items of a
 // List, or the document) and the JSON bytes its aliases expanded to.
-func readChunk(file string, c chunk) ([]*Document, int, *diag.Diagnostic) {
+func readChunk(file string, c chunk, want func(head *Document) bool) ([]*Document, int, *diag.Diagnostic) {
 	at := diag.Pos{File: file, Line: c.line}
 	if n := countItems(c.data); n > maxItems {
 		return nil, 0, diag.Errorf(at, "", "document has more than %d keys and items, mljob's limit per document (the API server accepts objects of at most 3 MiB)", maxItems)
@@ -483,6 +504,19 @@ func readChunk(file string, c chunk) ([]*Document, int, *diag.Diagnostic) {
 	if aliases {
 		if f := checkAliases(&doc); f != nil {
 			return nil, 0, diag.Errorf(diag.Pos{File: file, Line: f.at.Line, Column: f.at.Column}, "", "%s", f.msg)
+		}
+	}
+	if want != nil && root.Kind == yaml.MappingNode {
+		h, err := newHead(file, c.index, root)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !want(h) && !strings.HasSuffix(h.Kind, "List") {
+			if err := checkScalars(h, root); err != nil {
+				return nil, 0, err
+			}
+			h.root = nil
+			return []*Document{h}, 0, nil
 		}
 	}
 	d, expanded, err := newDocument(file, c.index, root)
@@ -659,12 +693,17 @@ func newDocument(file string, index int, root *yaml.Node) (*Document, int, *diag
 	}
 	d.JSON = b.buf
 	sort.SliceStable(d.Duplicates, func(i, j int) bool { return d.Duplicates[i].Pos.Less(d.Duplicates[j].Pos) })
+	d.readHead()
+	return d, b.expanded, nil
+}
+
+// readHead reads the document's apiVersion, kind and names.
+func (d *Document) readHead() {
 	d.APIVersion = d.str("apiVersion")
 	d.Kind = d.str("kind")
 	d.Name = d.str("metadata", "name")
 	d.GenerateName = d.str("metadata", "generateName")
 	d.Namespace = d.str("metadata", "namespace")
-	return d, b.expanded, nil
 }
 
 // str returns the string at a path of keys, or "".

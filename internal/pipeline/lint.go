@@ -167,7 +167,9 @@ func Lint(opts LintOptions) (*LintResult, error) {
 			res.Errors = append(res.Errors, fileError(m.name, err))
 			continue
 		}
-		errs := manifest.Scan(m.name, data, func(d *manifest.Document) bool {
+		// Only the Jobs and CronJobs (and what may be meant as one) are
+		// needed whole; the others are counted.
+		errs := manifest.ScanWith(m.name, data, manifest.ScanOptions{Want: wanted}, func(d *manifest.Document) bool {
 			if m.explicit && !d.IsMapping() {
 				// A file named explicitly is linted whatever its
 				// extension, so it must hold YAML or JSON objects: prose
@@ -220,6 +222,13 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	finding.Sort(res.Findings)
 	res.Errors.Sort()
 	return res, nil
+}
+
+// wanted reports whether a document is checked, from its head: a Job or
+// a CronJob, or an object meant as one.
+func wanted(head *manifest.Document) bool {
+	id, _ := validate.Identify(head)
+	return id == validate.Batch || id == validate.Mistaken
 }
 
 // needsPolicies reports whether some of ids are not Go rules (so are, or
