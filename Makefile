@@ -1,6 +1,6 @@
 # mljob: two entry points for a fresh machine.
 #   make demo   builds mljob and renders every example
-#   make test   runs every test (what CI runs)
+#   make test   runs every test and the hostile-input checks (what CI runs)
 
 GO      ?= go
 BIN     := bin/mljob
@@ -23,6 +23,7 @@ demo: build
 
 test: check-format vet tools etcd kube-apiserver
 	$(GO) test $$($(GO) list ./... | grep -v /test/acceptance)
+	$(GO) run ./scripts/hostile
 	@$(MAKE) --no-print-directory acceptance
 
 # The API server acceptance suite (test/acceptance) on its own, run every
@@ -33,6 +34,11 @@ acceptance: etcd kube-apiserver
 	$(GO) test -count=1 -v -run TestAPIServer ./test/acceptance >$$log 2>&1; status=$$?; \
 	if [ $$status -eq 0 ]; then grep -v -e '^=== ' -e '^ *--- PASS' $$log; else cat $$log; fi; \
 	rm -f $$log; exit $$status
+
+# The hostile-input corpus (testdata/hostile and generated inputs): each
+# case at most 5 s and 512 MB, with the error expected.
+hostile:
+	$(GO) run ./scripts/hostile
 
 # The pre-commit hook test (cmd/mljob/precommit_test.go) runs the real
 # pre-commit. Install Debian's package when it is missing: CI runs as root

@@ -172,3 +172,48 @@ func (c *aliasCheck) merge(n *yaml.Node) *aliasFailure {
 	}
 	return wantMap
 }
+
+// expansion is what a document's aliases and merge keys expand to, in
+// bytes of JSON (about: keys and scalars as written, quoted), computed
+// without expanding them: the size of each anchored node is computed
+// once. A document that is not converted (ScanOptions.Want) is bounded
+// by it as one that is, by its builder.
+func expansion(root *yaml.Node) int {
+	sizes := map[*yaml.Node]int{}
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if s, ok := sizes[n]; ok {
+			return s
+		}
+		s := 2
+		switch n.Kind {
+		case yaml.AliasNode:
+			if n.Alias != nil {
+				s = size(n.Alias)
+			}
+		case yaml.ScalarNode:
+			s = len(n.Value) + 2
+		default:
+			for _, c := range n.Content {
+				s += size(c) + 1
+			}
+		}
+		sizes[n] = s
+		return s
+	}
+	// The expansion is the size of every alias's target, and of every
+	// mapping merged through an alias, met outside of them.
+	total := 0
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.AliasNode {
+			total += size(n)
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(root)
+	return total
+}

@@ -515,8 +515,14 @@ func readChunk(file string, c chunk, want func(head *Document) bool) ([]*Documen
 			if err := checkScalars(h, root); err != nil {
 				return nil, 0, err
 			}
+			expanded := 0
+			if aliases {
+				if expanded = expansion(root); expanded > maxAliasBytes {
+					return nil, 0, diag.Errorf(h.Pos(), "", "aliases expand to more than %s of JSON, mljob's limit per document", sizeString(maxAliasBytes))
+				}
+			}
 			h.root = nil
-			return []*Document{h}, 0, nil
+			return []*Document{h}, expanded, nil
 		}
 	}
 	d, expanded, err := newDocument(file, c.index, root)

@@ -19,7 +19,7 @@ import (
 // cancelled with the one that grew it.
 var guard = &memGuard{active: map[*guardSlot]struct{}{}}
 
-const guardInterval = 5 * time.Millisecond
+const guardInterval = time.Millisecond
 
 type memGuard struct {
 	mu      sync.Mutex
@@ -70,12 +70,17 @@ func (g *memGuard) loop() {
 			}
 		}
 		g.mu.Unlock()
-		if heapBytes() <= lowest {
+		heap := heapBytes()
+		if heap <= lowest {
 			continue
 		}
-		// Over for someone: collect the garbage and look again.
-		runtime.GC()
-		heap := heapBytes()
+		if heap < lowest+lowest/2 {
+			// Over for someone, but perhaps by garbage: collect it and
+			// look again. (Far over, there is no time to: one more
+			// step of a doubling evaluation doubles again.)
+			runtime.GC()
+			heap = heapBytes()
+		}
 		g.mu.Lock()
 		for s := range g.active {
 			if heap > s.start+s.limit {

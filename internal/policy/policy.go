@@ -61,8 +61,8 @@ type Limits struct {
 }
 
 // DefaultLimits are generous: the built-in rules take about a millisecond
-// an object.
-var DefaultLimits = Limits{Object: 2 * time.Second, Run: 2 * time.Minute, Memory: 256 << 20}
+// and a few hundred KiB an object.
+var DefaultLimits = Limits{Object: 2 * time.Second, Run: 2 * time.Minute, Memory: 128 << 20}
 
 // ErrRunBudget is returned by Eval once the run's time budget is spent.
 var ErrRunBudget = errors.New("policy evaluation stopped")
@@ -446,10 +446,13 @@ func (e *Engine) evalRule(parent context.Context, r *rule, input ast.Value, txn 
 	rs, err := r.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalVirtualCache(cache),
 		rego.EvalTime(fixedTime), rego.EvalSeed(zeroReader{}))
 	release()
+	// A cancelled evaluation may end without an error (a built-in that
+	// stops early makes the rule undefined): what it found is not the
+	// rule's verdict either way.
+	if cause := context.Cause(ctx); cause != nil {
+		return nil, stopped(cause, e.limits)
+	}
 	if err != nil {
-		if cause := context.Cause(ctx); cause != nil {
-			return nil, stopped(cause, e.limits)
-		}
 		return nil, evalError(err)
 	}
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
