@@ -35,7 +35,7 @@ acceptance: etcd kube-apiserver
 	if [ $$status -eq 0 ]; then grep -v -e '^=== ' -e '^ *--- PASS' $$log; else cat $$log; fi; \
 	rm -f $$log; exit $$status
 
-# The hostile-input corpus (testdata/hostile and generated inputs): each
+# The hostile-input corpus (scripts/hostile/testdata and generated inputs): each
 # case at most 5 s and 512 MB, with the error expected.
 hostile:
 	$(GO) run ./scripts/hostile

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -370,17 +371,33 @@ func (d *Document) find(m *yaml.Node, key string) (entry, bool) {
 }
 
 // newHead is the head of a mapping document: its names, and as JSON its
-// top-level fields with their scalar values.
+// apiVersion and kind, under whatever case they are written (the fields
+// that say what the document is meant to be).
 func newHead(file string, index int, root *yaml.Node) (*Document, *diag.Diagnostic) {
 	d := &Document{File: file, Index: index, root: root}
-	es, _, err := d.entries(root)
-	if err != nil {
-		return nil, diag.Errorf(d.pos(err.at), "", "%s", err.msg)
+	var es []entry
+	if hasMerge(root) {
+		var err *entryError
+		if es, _, err = d.entries(root); err != nil {
+			return nil, diag.Errorf(d.pos(err.at), "", "%s", err.msg)
+		}
+	} else {
+		// Without merge keys, the keys as written (a key given twice is
+		// written twice: the last wins in JSON as in YAML).
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if key, ok := keyString(root.Content[i]); ok {
+				es = append(es, entry{key: key, k: root.Content[i], v: root.Content[i+1]})
+			}
+		}
 	}
 	b := &builder{doc: d}
 	b.buf = append(b.buf, '{')
-	for i, e := range es {
-		if i > 0 {
+	n := 0
+	for _, e := range es {
+		if !strings.EqualFold(e.key, "apiVersion") && !strings.EqualFold(e.key, "kind") {
+			continue
+		}
+		if n++; n > 1 {
 			b.buf = append(b.buf, ',')
 		}
 		b.buf = appendString(b.buf, e.key)
@@ -410,8 +427,22 @@ func newHead(file string, index int, root *yaml.Node) (*Document, *diag.Diagnost
 func checkScalars(d *Document, n *yaml.Node) *diag.Diagnostic {
 	switch n.Kind {
 	case yaml.MappingNode:
-		if _, _, err := d.entries(n); err != nil {
-			return diag.Errorf(d.pos(err.at), "", "%s", err.msg)
+		if hasMerge(n) {
+			if _, _, err := d.entries(n); err != nil {
+				return diag.Errorf(d.pos(err.at), "", "%s", err.msg)
+			}
+			break
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if _, ok := keyString(k); !ok {
+				if dk := deref(k); dk.Kind == yaml.ScalarNode {
+					if r := resolve(dk); r.kind == kindError {
+						return diag.Errorf(d.pos(k), "", "%s", r.s)
+					}
+				}
+				return diag.Errorf(d.pos(k), "", "unsupported map key: JSON object keys are strings")
+			}
 		}
 	case yaml.ScalarNode:
 		switch v := resolve(n); {

@@ -343,8 +343,8 @@ type ScanOptions struct {
 	// Want, when set, says from its head which documents (mappings) are
 	// needed whole. The head is the document with File, Index,
 	// APIVersion, Kind, Name, Namespace and GenerateName, and as JSON its
-	// top-level fields with their scalar values ({} and [] for the
-	// others). The documents not wanted (but Lists, whose items may be)
+	// apiVersion and kind fields under whatever case they are written
+	// (scalars as values, {} and [] for the others). The documents not wanted (but Lists, whose items may be)
 	// are handed over as their head, which a linter that only counts them
 	// needs: they are not converted whole, but checked as kubectl would
 	// convert them (tags, keys, aliases).

@@ -152,7 +152,7 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	pool := newCheckPool(checkers, v.Namespace(), opts.Workers, st)
 	var batchOrigins []string
 	take := func(d *manifest.Document, origin string) {
-		switch id, _ := validate.Identify(d); id {
+		switch identify(d) {
 		case validate.Batch, validate.Mistaken:
 			res.Objects++
 			batchOrigins = append(batchOrigins, origin)
@@ -227,8 +227,22 @@ func Lint(opts LintOptions) (*LintResult, error) {
 // wanted reports whether a document is checked, from its head: a Job or
 // a CronJob, or an object meant as one.
 func wanted(head *manifest.Document) bool {
-	id, _ := validate.Identify(head)
+	id := identify(head)
 	return id == validate.Batch || id == validate.Mistaken
+}
+
+type identityKey struct{}
+
+// identify is validate.Identify's verdict on d, worked out once.
+func identify(d *manifest.Document) validate.Identity {
+	if d.APIVersion != "" && d.Kind != "" && d.Typed == nil {
+		// Both strings: what they say (most documents, quickly).
+		return validate.IdentifyHead(d.APIVersion, d.Kind)
+	}
+	return d.Memo(identityKey{}, func() any {
+		id, _ := validate.Identify(d)
+		return id
+	}).(validate.Identity)
 }
 
 // needsPolicies reports whether some of ids are not Go rules (so are, or

@@ -2,7 +2,7 @@
 // checks that each costs a bounded amount: at most 5 s of wall clock and
 // 512 MB of memory (the largest resident set of mljob and its CUE
 // evaluator), with the exit status and message expected. The corpus is
-// testdata/hostile (small, readable cases) and inputs generated here (too
+// scripts/hostile/testdata (small, readable cases) and inputs generated here (too
 // large to keep in git). make test runs it:
 //
 //	go run ./scripts/hostile [-mljob PATH] [-v]
@@ -69,7 +69,7 @@ func run(bin string, verbose bool) error {
 		}
 	}
 	dir := filepath.Join(tmp, "corpus")
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "testdata", "hostile"))); err != nil {
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "scripts", "hostile", "testdata"))); err != nil {
 		return err
 	}
 	if err := generate(dir); err != nil {
