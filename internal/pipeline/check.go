@@ -172,13 +172,25 @@ func (c policyChecker) Check(doc *manifest.Document) []finding.Finding {
 	return fs
 }
 
-// unchecked is an input error for the objects the rules did not check,
-// or nil.
-func (c policyChecker) unchecked() *diag.Diagnostic {
+// unchecked is an input error for each rule a limit stopped (unusable,
+// as a policy that does not load), at the rule, and for the objects the
+// rules did not check at all.
+func (c policyChecker) unchecked() diag.List {
+	var out diag.List
+	for _, s := range c.e.Stopped() {
+		out = append(out, diag.Errorf(s.Pos, "", "rule %s: %s (on %s)", s.Rule, s.Reason, plural(s.Objects, "object")))
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if *c.skipped == 0 {
-		return nil
+	if *c.skipped > 0 {
+		out = append(out, &diag.Diagnostic{Msg: fmt.Sprintf("%v: the Rego rules did not check %s", *c.stop, plural(*c.skipped, "object"))})
 	}
-	return &diag.Diagnostic{Msg: fmt.Sprintf("%v: the Rego rules did not check %d objects", *c.stop, *c.skipped)}
+	return out
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -211,9 +211,7 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	}
 	res.Findings = pool.wait()
 	if rego != nil {
-		if d := rego.unchecked(); d != nil {
-			res.Errors = append(res.Errors, d)
-		}
+		res.Errors = append(res.Errors, rego.unchecked()...)
 	}
 	if len(res.Errors) == 0 {
 		res.Empty = emptyDirs(in.dirs, batchOrigins)

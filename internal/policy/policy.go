@@ -79,11 +79,48 @@ type Engine struct {
 
 	startOnce sync.Once
 	deadline  time.Time // of the run, set by the first Eval
+
+	stopMu sync.Mutex
+	stops  map[string]*Stop // by rule id
+}
+
+// Stop is a rule a limit stopped: which, why, and on how many objects.
+type Stop struct {
+	Rule    string
+	Pos     diag.Pos // where the rule is written
+	Reason  string
+	Objects int
+}
+
+// Stopped returns the rules a limit stopped so far, by id.
+func (e *Engine) Stopped() []Stop {
+	e.stopMu.Lock()
+	defer e.stopMu.Unlock()
+	out := make([]Stop, 0, len(e.stops))
+	for _, id := range sortedKeys(e.stops) {
+		out = append(out, *e.stops[id])
+	}
+	return out
+}
+
+func (e *Engine) stopped(r *rule, reason error) {
+	e.stopMu.Lock()
+	defer e.stopMu.Unlock()
+	if e.stops == nil {
+		e.stops = map[string]*Stop{}
+	}
+	s := e.stops[r.meta.ID]
+	if s == nil {
+		s = &Stop{Rule: r.meta.ID, Pos: r.pos, Reason: reason.Error()}
+		e.stops[r.meta.ID] = s
+	}
+	s.Objects++
 }
 
 type rule struct {
 	meta     rules.Meta
 	builtin  bool
+	pos      diag.Pos // where the rule is written
 	query    rego.PreparedEvalQuery
 	defaults map[string]any
 	// params is input.params: the defaults with the configured values
@@ -131,7 +168,7 @@ func Load(opts Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("prepare rule %s: %w", p.meta.ID, err)
 		}
-		e.byID[p.meta.ID] = &rule{meta: p.meta, builtin: p.builtin, query: q, defaults: defaults[name], enabled: true}
+		e.byID[p.meta.ID] = &rule{meta: p.meta, builtin: p.builtin, pos: p.pos, query: q, defaults: defaults[name], enabled: true}
 	}
 	if err := e.configure(opts); err != nil {
 		return nil, err
@@ -438,7 +475,9 @@ func (zeroReader) Read(p []byte) (int, error) {
 // errors never quote the object: values may be secrets.
 func (e *Engine) evalRule(parent context.Context, r *rule, input ast.Value, txn storage.Transaction, cache *objectCache, ident finding.Object) ([]finding.Finding, error) {
 	if err := parent.Err(); err != nil {
-		return nil, stopped(context.Cause(parent), e.limits)
+		err := stopped(context.Cause(parent), e.limits)
+		e.stopped(r, err)
+		return nil, err
 	}
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
@@ -450,7 +489,9 @@ func (e *Engine) evalRule(parent context.Context, r *rule, input ast.Value, txn 
 	// stops early makes the rule undefined): what it found is not the
 	// rule's verdict either way.
 	if cause := context.Cause(ctx); cause != nil {
-		return nil, stopped(cause, e.limits)
+		err := stopped(cause, e.limits)
+		e.stopped(r, err)
+		return nil, err
 	}
 	if err != nil {
 		return nil, evalError(err)

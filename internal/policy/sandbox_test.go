@@ -164,6 +164,11 @@ func TestLimits(t *testing.T) {
 			if len(rules["plaintext-secret"]) != 1 {
 				t.Errorf("the built-in rules did not run: %v", fs)
 			}
+			// The engine says which rules a limit stopped, for the run.
+			stops := e.Stopped()
+			if len(stops) != 1 || !strings.HasPrefix("rule "+stops[0].Rule+": "+stops[0].Reason, tc.want) || stops[0].Objects != 1 || stops[0].Pos.Line != 1 {
+				t.Errorf("Stopped() = %+v", stops)
+			}
 		})
 	}
 	dir := writeFiles(t, map[string]string{"p.rego": slow})

@@ -128,10 +128,10 @@ func cases() []testCase {
 		{name: "CUE list.Concat doubling", args: []string{"render", "cue-concat"}, code: 2, want: `evaluating it took more than .*, mljob's limit for a project of this size`},
 		{name: "CUE comprehension over a range", args: []string{"render", "cue-range"}, code: 2, want: `mljob's limit for a project of this size`},
 		{name: "CUE recursion", args: []string{"render", "cue-recursion"}, code: 2, want: `cue-recursion/w.cue`},
-		{name: "Rego triple loop", args: []string{"lint", "--policy", "policy-loop", "job.yaml"}, code: 1, want: `\[policy-error\] Job default/j: rule loop: evaluation stopped after 2s`},
-		{name: "Rego count(numbers.range(1, 2e9))", args: []string{"lint", "--policy", "policy-range", "job.yaml"}, code: 1, want: `\[policy-error\] Job default/j: rule range: evaluation stopped`},
-		{name: "Rego string doubling", args: []string{"lint", "--policy", "policy-doubling", "job.yaml"}, code: 1, want: `\[policy-error\] Job default/j: rule doubling: evaluation stopped`},
-		{name: "Rego comprehension of a billion", args: []string{"lint", "--policy", "policy-comprehension", "job.yaml"}, code: 1, want: `\[policy-error\] Job default/j: rule comprehension: evaluation stopped`},
+		{name: "Rego triple loop", args: []string{"lint", "--policy", "policy-loop", "job.yaml"}, code: 2, want: `\[policy-error\] Job default/j: rule loop: evaluation stopped after 2s`},
+		{name: "Rego count(numbers.range(1, 2e9))", args: []string{"lint", "--policy", "policy-range", "job.yaml"}, code: 2, want: `\[policy-error\] Job default/j: rule range: evaluation stopped`},
+		{name: "Rego string doubling", args: []string{"lint", "--policy", "policy-doubling", "job.yaml"}, code: 2, want: `\[policy-error\] Job default/j: rule doubling: evaluation stopped`},
+		{name: "Rego comprehension of a billion", args: []string{"lint", "--policy", "policy-comprehension", "job.yaml"}, code: 2, want: `\[policy-error\] Job default/j: rule comprehension: evaluation stopped`},
 
 		// Hidden or reinterpreted input.
 		{name: "JSON then YAML", args: []string{"lint", "json-then-yaml.yaml"}, code: 1, want: `(?s)json-then-yaml.yaml:\d+:\d+: error: \[pod-security\] Job default/c: .*hostPID.*2 objects checked`},
