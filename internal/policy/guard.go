@@ -6,6 +6,8 @@ import (
 	"runtime/metrics"
 	"sync"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // guard stops evaluations whose heap grows too much: Rego has no memory
@@ -92,16 +94,48 @@ func (g *memGuard) loop() {
 	}
 }
 
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-var heapMu sync.Mutex
+// stepGuard checks the heap at every step of a user rule's evaluation,
+// in the evaluating goroutine: on a busy machine the watcher above may
+// not run before a doubling string doubles again, a step never happens
+// before the check. It is an OPA query tracer (only user rules pay for
+// it; the built-in ones are known not to grow).
+type stepGuard struct {
+	limit  uint64
+	cancel context.CancelCauseFunc
+	done   bool
+	sample []metrics.Sample
+}
 
-// heapBytes is the memory taken by heap objects, live or not yet swept.
-func heapBytes() uint64 {
-	heapMu.Lock()
-	defer heapMu.Unlock()
-	metrics.Read(heapSample)
-	if heapSample[0].Value.Kind() != metrics.KindUint64 {
+func newStepGuard(limit int64, cancel context.CancelCauseFunc) *stepGuard {
+	g := &stepGuard{cancel: cancel, sample: newHeapSample()}
+	g.limit = readHeap(g.sample) + uint64(limit)
+	return g
+}
+
+func (g *stepGuard) Enabled() bool { return !g.done }
+
+func (g *stepGuard) TraceEvent(topdown.Event) {
+	if !g.done && readHeap(g.sample) > g.limit {
+		g.done = true
+		g.cancel(errMemory)
+	}
+}
+
+func (g *stepGuard) Config() topdown.TraceConfig { return topdown.TraceConfig{} }
+
+func newHeapSample() []metrics.Sample {
+	return []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+}
+
+// readHeap is the memory taken by heap objects, live or not yet swept;
+// s is the caller's own sample (metrics.Read writes into it).
+func readHeap(s []metrics.Sample) uint64 {
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
 	}
-	return heapSample[0].Value.Uint64()
+	return s[0].Value.Uint64()
 }
+
+// heapBytes is readHeap with a sample of its own.
+func heapBytes() uint64 { return readHeap(newHeapSample()) }

@@ -62,7 +62,7 @@ type Limits struct {
 
 // DefaultLimits are generous: the built-in rules take about a millisecond
 // and a few hundred KiB an object.
-var DefaultLimits = Limits{Object: 2 * time.Second, Run: 2 * time.Minute, Memory: 128 << 20}
+var DefaultLimits = Limits{Object: 2 * time.Second, Run: 2 * time.Minute, Memory: 64 << 20}
 
 // ErrRunBudget is returned by Eval once the run's time budget is spent.
 var ErrRunBudget = errors.New("policy evaluation stopped")
@@ -482,8 +482,12 @@ func (e *Engine) evalRule(parent context.Context, r *rule, input ast.Value, txn 
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	release := guard.watch(e.limits.Memory, cancel)
-	rs, err := r.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalVirtualCache(cache),
-		rego.EvalTime(fixedTime), rego.EvalSeed(zeroReader{}))
+	opts := []rego.EvalOption{rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalVirtualCache(cache),
+		rego.EvalTime(fixedTime), rego.EvalSeed(zeroReader{})}
+	if !r.builtin {
+		opts = append(opts, rego.EvalQueryTracer(newStepGuard(e.limits.Memory, cancel)))
+	}
+	rs, err := r.query.Eval(ctx, opts...)
 	release()
 	// A cancelled evaluation may end without an error (a built-in that
 	// stops early makes the rule undefined): what it found is not the

@@ -1,7 +1,10 @@
 // Command hostile lints a corpus of hostile inputs with a real mljob and
-// checks that each costs a bounded amount: at most 5 s of wall clock and
-// 512 MB of memory (the largest resident set of mljob and its CUE
-// evaluator), with the exit status and message expected. The corpus is
+// checks that each costs a bounded amount: at most 5 s and 512 MB of
+// memory (the largest resident set of mljob and its CUE evaluator), with
+// the exit status and message expected. On a busy machine (others'
+// builds on the same cores) the wall clock may pass 5 s while mljob is
+// waiting for a core: a case passes then if it took at most 5 s of CPU
+// time and 15 s of wall clock. The corpus is
 // scripts/hostile/testdata (small, readable cases) and inputs generated here (too
 // large to keep in git). make test runs it:
 //
@@ -26,8 +29,9 @@ import (
 )
 
 const (
-	maxWall = 5 * time.Second
-	maxRSS  = 512 << 20
+	maxTime     = 5 * time.Second
+	maxBusyWall = 15 * time.Second
+	maxRSS      = 512 << 20
 )
 
 // testCase is one run of mljob.
@@ -76,15 +80,15 @@ func run(bin string, verbose bool) error {
 		return err
 	}
 	failed := 0
-	fmt.Printf("%-44s %6s %8s %4s\n", "case", "wall", "max RSS", "exit")
+	fmt.Printf("%-44s %6s %6s %8s %4s\n", "case", "wall", "CPU", "max RSS", "exit")
 	for _, c := range cases() {
-		wall, rss, code, out, err := runCase(bin, dir, c)
+		wall, cpu, rss, code, out, err := runCase(bin, dir, c)
 		status := ""
 		switch {
 		case err != nil:
 			status = "FAIL: " + err.Error()
-		case wall > maxWall:
-			status = fmt.Sprintf("FAIL: took %v, limit %v", wall.Round(time.Millisecond), maxWall)
+		case wall > maxTime && (cpu > maxTime || wall > maxBusyWall):
+			status = fmt.Sprintf("FAIL: took %v (%v of CPU), limit %v", wall.Round(time.Millisecond), cpu.Round(time.Millisecond), maxTime)
 		case rss > maxRSS:
 			status = fmt.Sprintf("FAIL: %d MB, limit %d MB", rss>>20, maxRSS>>20)
 		case code != c.code:
@@ -94,11 +98,14 @@ func run(bin string, verbose bool) error {
 		case c.deny != "" && regexp.MustCompile(c.deny).MatchString(out):
 			status = fmt.Sprintf("FAIL: output matches %q", c.deny)
 		}
-		fmt.Printf("%-44s %5.2fs %5d MB %4d  %s\n", c.name, wall.Seconds(), rss>>20, code, status)
-		if status != "" || verbose {
+		if status == "" && wall > maxTime {
+			status = "(a busy machine: within the CPU time)"
+		}
+		fmt.Printf("%-44s %5.2fs %5.2fs %5d MB %4d  %s\n", c.name, wall.Seconds(), cpu.Seconds(), rss>>20, code, status)
+		if strings.HasPrefix(status, "FAIL") || verbose {
 			fmt.Println(indent(out))
 		}
-		if status != "" {
+		if strings.HasPrefix(status, "FAIL") {
 			failed++
 		}
 	}
@@ -108,48 +115,48 @@ func run(bin string, verbose bool) error {
 	return nil
 }
 
-// runCase runs mljob and measures it. The resident set is the largest of
-// mljob and its children (the CUE evaluator), as wait4 reports it.
-func runCase(bin, dir string, c testCase) (time.Duration, int64, int, string, error) {
+// runCase runs mljob and measures it: the wall clock, the CPU time and
+// the resident set, the largest of mljob and its children (the CUE
+// evaluator), as wait4 reports them.
+func runCase(bin, dir string, c testCase) (wall, cpu time.Duration, rss int64, code int, out string, err error) {
 	args := make([]string, len(c.args))
 	for i, a := range c.args {
 		args[i] = strings.ReplaceAll(a, "{dir}", dir)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
 	if c.stdin != "" {
 		f, err := os.Open(filepath.Join(dir, c.stdin))
 		if err != nil {
-			return 0, 0, 0, "", err
+			return 0, 0, 0, 0, "", err
 		}
 		defer f.Close()
 		cmd.Stdin = f
 	}
 	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
+	err = cmd.Run()
+	wall = time.Since(start)
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		return 0, 0, 0, "", err
+		return 0, 0, 0, 0, "", err
 	}
-	code := cmd.ProcessState.ExitCode()
+	code, out = cmd.ProcessState.ExitCode(), buf.String()
+	cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return wall, 0, code, out.String(), fmt.Errorf("killed by %v", ws.Signal())
+		return wall, cpu, 0, code, out, fmt.Errorf("killed by %v", ws.Signal())
 	}
-	var rss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = int64(ru.Maxrss) * 1024 // KiB on Linux
 		if runtime.GOOS == "darwin" {
 			rss = int64(ru.Maxrss) // bytes
 		}
 	}
-	text := out.String()
-	if strings.Contains(text, "goroutine ") && strings.Contains(text, "runtime.") {
-		return wall, rss, code, text, errors.New("a Go runtime dump")
+	if strings.Contains(out, "goroutine ") && strings.Contains(out, "runtime.") {
+		return wall, cpu, rss, code, out, errors.New("a Go runtime dump")
 	}
-	return wall, rss, code, text, nil
+	return wall, cpu, rss, code, out, nil
 }
 
 func indent(s string) string {
