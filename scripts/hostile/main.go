@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command hostile lints a corpus of hostile inputs with a real mljob and
 // checks that each costs a bounded amount: at most 5 s and 512 MB of
 // memory (the largest resident set of mljob and its CUE evaluator), with
