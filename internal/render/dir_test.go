@@ -131,6 +131,27 @@ func TestWriteDir(t *testing.T) {
 	}
 }
 
+// TestWriteDirInRepository: in a repository's root, the .git directory is
+// never moved: the files are switched one by one.
+func TestWriteDirInRepository(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo")
+	must(t, os.MkdirAll(filepath.Join(dir, ".git", "objects"), 0o755))
+	gitDir, err := os.Stat(filepath.Join(dir, ".git"))
+	must(t, err)
+	exchanged := false
+	exchange = func(a, b string) error { exchanged = true; return exchangeDirs(a, b) }
+	t.Cleanup(func() { exchange = exchangeDirs })
+	must(t, WriteDir(dir, docs("1", "a"), DirOptions{}))
+	must(t, WriteDir(dir, docs("2", "a", "b"), DirOptions{}))
+	if got := generated(t, dir); !reflect.DeepEqual(got, want(docs("2", "a", "b"))) {
+		t.Errorf("generated files: %v", keys(got))
+	}
+	if now, err := os.Stat(filepath.Join(dir, ".git")); err != nil || !os.SameFile(gitDir, now) || exchanged {
+		t.Errorf(".git was moved (exchanged %v): %v", exchanged, err)
+	}
+	noLeftovers(t, dir)
+}
+
 func keys(m map[string]string) []string {
 	var out []string
 	for k := range m {

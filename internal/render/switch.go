@@ -36,10 +36,11 @@ import (
 // is DIR does).
 //
 // Where directories cannot be exchanged (another system, DIR a mount
-// point, a file that cannot be linked), the files are renamed into DIR one
-// by one after a journal is written and the replaced files are moved into
-// the staging directory; a failure part-way, or the next render after a
-// kill, puts the old set back from there.
+// point or a repository's root, a file that cannot be linked), the files
+// are renamed into DIR one by one after a journal is written and the
+// replaced files are moved into the staging directory; a failure
+// part-way, or the next render after a kill, puts the old set back from
+// there.
 
 const (
 	// stagePrefix names staging directories inside DIR.
@@ -115,6 +116,11 @@ func exchangeSwitch(root, stage string, old map[string][]byte) error {
 		src, dst := filepath.Join(root, name), filepath.Join(stage, name)
 		switch e.Type() & fs.ModeType {
 		case fs.ModeDir:
+			if name == ".git" {
+				// DIR is a repository's root (-o .): its history is not
+				// moved about; the files are switched one by one.
+				return errNoExchange
+			}
 			subdirs = append(subdirs, name)
 		case fs.ModeSymlink:
 			target, err := os.Readlink(src)
