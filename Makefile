@@ -1,12 +1,12 @@
 # mljob: two entry points for a fresh machine.
 #   make demo   builds mljob and renders every example
-#   make test   runs every test (what CI runs)
+#   make test   runs every test and the hostile-input checks (what CI runs)
 
 GO      ?= go
 BIN     := bin/mljob
 EXAMPLES := $(sort $(dir $(wildcard examples/*/*.cue)))
 
-.PHONY: build demo test check-format vet tools etcd kube-apiserver acceptance bench bench-compare clean
+.PHONY: build demo test check-format vet tools etcd kube-apiserver acceptance bench bench-compare fuzz hostile clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mljob
@@ -23,6 +23,7 @@ demo: build
 
 test: check-format vet tools etcd kube-apiserver
 	$(GO) test $$($(GO) list ./... | grep -v /test/acceptance)
+	$(GO) run ./scripts/hostile
 	@$(MAKE) --no-print-directory acceptance
 
 # The API server acceptance suite (test/acceptance) on its own, run every
@@ -33,6 +34,11 @@ acceptance: etcd kube-apiserver
 	$(GO) test -count=1 -v -run TestAPIServer ./test/acceptance >$$log 2>&1; status=$$?; \
 	if [ $$status -eq 0 ]; then grep -v -e '^=== ' -e '^ *--- PASS' $$log; else cat $$log; fi; \
 	rm -f $$log; exit $$status
+
+# The hostile-input corpus (scripts/hostile/testdata and generated inputs): each
+# case at most 5 s and 512 MB, with the error expected.
+hostile:
+	$(GO) run ./scripts/hostile
 
 # The pre-commit hook test (cmd/mljob/precommit_test.go) runs the real
 # pre-commit. Install Debian's package when it is missing: CI runs as root
@@ -84,6 +90,18 @@ ROUNDS ?= 5
 LARGE  ?= 1
 bench-compare:
 	GO=$(GO) ROUNDS=$(ROUNDS) LARGE=$(LARGE) ONLY='$(ONLY)' scripts/bench-compare.sh
+
+# Fuzzing: each target runs for FUZZTIME (go test -fuzz runs one target at
+# a time), one worker each. Crashers land in the package's
+# testdata/fuzz/TARGET/ and become regression cases of go test.
+FUZZTIME ?= 1m
+FUZZ_TARGETS := ./internal/manifest:FuzzRead ./internal/load:FuzzLoad ./internal/config:FuzzParse ./internal/krmfn:FuzzResourceList
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "### $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s -parallel 1 || exit $$?; \
+	done
 
 clean:
 	rm -rf bin

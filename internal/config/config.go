@@ -6,6 +6,7 @@
 //	  kubeVersion: "1.33"
 //	  podSecurity: restricted
 //	  failOn: warning
+//	  maxInputSize: 64Mi
 //	rules:
 //	  resource-limits:
 //	    params: {requireCPULimit: false}
@@ -37,6 +38,7 @@ import (
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/input"
 )
 
 // FileName is the configuration file mljob looks for.
@@ -61,6 +63,11 @@ type Lint struct {
 	PodSecurity string `yaml:"podSecurity"`
 	Namespace   string `yaml:"namespace"`
 	FailOn      string `yaml:"failOn"`
+	// MaxInputSize is the largest file (or standard input) mljob reads,
+	// as "64Mi" or a number of bytes; empty means input.DefaultMaxSize.
+	MaxInputSize string `yaml:"maxInputSize"`
+
+	maxInputSize int64
 }
 
 // Rule configures one rule.
@@ -112,9 +119,9 @@ func Find(dir string) (*Config, error) {
 // Load reads a config file. Problems come back as a diag.List with the
 // file and line.
 func Load(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	b, err := input.ReadFile(path, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, fmt.Errorf("read config %s: %w", displayPath(path), err)
 	}
 	return Parse(displayPath(path), filepath.Dir(path), b)
 }
@@ -167,6 +174,13 @@ func Parse(name, dir string, data []byte) (*Config, error) {
 			errs = append(errs, diag.Errorf(at(line(lookup(lookup(&root, "lint"), "failOn"))), "lint.failOn", "%v (or never)", err))
 		}
 	}
+	if c.Lint.MaxInputSize != "" {
+		n, err := input.ParseSize(c.Lint.MaxInputSize)
+		if err != nil {
+			errs = append(errs, diag.Errorf(at(line(lookup(lookup(&root, "lint"), "maxInputSize"))), "lint.maxInputSize", "%v", err))
+		}
+		c.Lint.maxInputSize = n
+	}
 	waivers := lookup(&root, "waivers")
 	for i := range c.Waivers {
 		w := &c.Waivers[i]
@@ -197,6 +211,15 @@ func Parse(name, dir string, data []byte) (*Config, error) {
 		return nil, errs.Err()
 	}
 	return c, nil
+}
+
+// MaxInputSize is the configured input size limit in bytes; 0 when the
+// configuration sets none.
+func (c *Config) MaxInputSize() int64 {
+	if c == nil {
+		return 0
+	}
+	return c.Lint.maxInputSize
 }
 
 // CheckRules reports rule ids of the config that no engine registered.

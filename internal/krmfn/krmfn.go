@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -20,6 +23,7 @@ import (
 	"github.com/mljob/mljob/internal/config"
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/input"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/pipeline"
 )
@@ -59,23 +63,39 @@ type Spec struct {
 // does not depend on the lint pipeline's options.
 type Validator func(items []*yaml.RNode) (framework.Results, error)
 
-// Run processes one ResourceList from r to w.
-func Run(r io.Reader, w io.Writer, validate Validator) error {
-	data, err := io.ReadAll(r)
+// InputError is a ResourceList or functionConfig mljob cannot use: the
+// function fails with it (exit status 2), not with findings.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Run processes one ResourceList from r to w, reading at most maxInput
+// bytes (0: input.DefaultMaxSize).
+func Run(r io.Reader, w io.Writer, validate Validator, maxInput int64) error {
+	data, err := input.ReadAll(r, maxInput)
 	if err != nil {
-		return err
+		return &InputError{fmt.Errorf("read ResourceList from stdin: %w", err)}
 	}
 	if done, err := validateOnly(data, w, validate); done {
 		return err
 	}
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: w, KeepReaderAnnotations: true}
-	return framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+	processed := false
+	err = framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+		processed = true
 		return process(rl, validate)
 	}), rw)
+	if err != nil && !processed {
+		// The ResourceList itself did not parse.
+		return &InputError{err}
+	}
+	return err
 }
 
-// fail reports err as error results, one per diagnostic with its file and
-// field, and fails the function.
+// fail reports err, a problem with the function's input, as error
+// results, one per diagnostic with its file and field, and fails the
+// function.
 func fail(rl *framework.ResourceList, err error) error {
 	var list diag.List
 	var d *diag.Diagnostic
@@ -85,7 +105,7 @@ func fail(rl *framework.ResourceList, err error) error {
 		list = diag.List{d}
 	default:
 		rl.Results = append(rl.Results, &framework.Result{Message: err.Error(), Severity: framework.Error})
-		return rl.Results
+		return &InputError{rl.Results}
 	}
 	for _, d := range list {
 		r := &framework.Result{Message: d.Msg, Severity: framework.Error}
@@ -97,7 +117,7 @@ func fail(rl *framework.ResourceList, err error) error {
 		}
 		rl.Results = append(rl.Results, r)
 	}
-	return rl.Results
+	return &InputError{rl.Results}
 }
 
 // validateOnly handles a functionConfig that only validates: the items
@@ -130,7 +150,8 @@ func validateOnly(data []byte, w io.Writer, validate Validator) (bool, error) {
 		}
 	}
 	results, err := validate(items)
-	if err != nil {
+	var bad *InputError
+	if err != nil && !errors.As(err, &bad) {
 		return true, err
 	}
 	if len(results) > 0 {
@@ -152,6 +173,9 @@ func validateOnly(data []byte, w io.Writer, validate Validator) (bool, error) {
 	}
 	if _, err := io.WriteString(w, out); err != nil {
 		return true, err
+	}
+	if bad != nil {
+		return true, &InputError{results}
 	}
 	for _, r := range results {
 		if r.Severity == framework.Error {
@@ -176,7 +200,11 @@ func process(rl *framework.ResourceList, validate Validator) error {
 		return fail(rl, fmt.Errorf("functionConfig: kind %q, want MLJob", cfg.Kind))
 	}
 	if len(cfg.Spec.Paths) > 0 || cfg.Spec.Source != "" {
-		opts := pipeline.RenderOptions{Paths: cfg.Spec.Paths}
+		paths, err := confine(cfg.Spec.Paths)
+		if err != nil {
+			return fail(rl, err)
+		}
+		opts := pipeline.RenderOptions{Paths: paths}
 		if cfg.Spec.Source != "" {
 			opts.Inline = []load.Source{{Name: "functionConfig:" + cfg.Metadata.Name, Data: []byte(cfg.Spec.Source)}}
 		}
@@ -199,17 +227,21 @@ func process(rl *framework.ResourceList, validate Validator) error {
 		for _, d := range res.Documents {
 			n, err := yaml.Parse(string(d.YAML))
 			if err != nil {
-				return err
+				return fmt.Errorf("parse rendered %s %s: %w", d.Kind(), d.Name(), err)
 			}
 			rl.Items = append(rl.Items, n)
 		}
 	}
 	if cfg.Spec.Validate && validate != nil {
 		results, err := validate(rl.Items)
-		if err != nil {
+		var bad *InputError
+		if err != nil && !errors.As(err, &bad) {
 			return err
 		}
 		rl.Results = append(rl.Results, results...)
+		if bad != nil {
+			return &InputError{rl.Results}
+		}
 		for _, r := range results {
 			if r.Severity == framework.Error {
 				return rl.Results
@@ -221,7 +253,8 @@ func process(rl *framework.ResourceList, validate Validator) error {
 
 // LintValidator lints the Jobs and CronJobs of items as `mljob lint` does,
 // with the configuration found from the working directory, and reports
-// each finding no waiver covers as a result.
+// each finding no waiver covers as a result. Items that cannot be read
+// are error results too, and make the error an *InputError.
 func LintValidator(items []*yaml.RNode) (framework.Results, error) {
 	var ms []pipeline.Manifest
 	for i, it := range items {
@@ -253,7 +286,11 @@ func LintValidator(items []*yaml.RNode) (framework.Results, error) {
 	// like a manifest that does not parse.
 	if cfg, cerr := config.Find(wd); cerr != nil {
 		res.Errors.Append(cerr)
-	} else if res, err = pipeline.Lint(pipeline.LintOptions{Manifests: ms, Config: cfg}); err != nil {
+	} else if res, err = pipeline.Lint(pipeline.LintOptions{Manifests: ms, Config: cfg, MaxInputSize: cfg.MaxInputSize()}); err != nil {
+		var ie *pipeline.InputError
+		if errors.As(err, &ie) {
+			return nil, &InputError{err}
+		}
 		return nil, err
 	}
 	var out framework.Results
@@ -283,7 +320,80 @@ func LintValidator(items []*yaml.RNode) (framework.Results, error) {
 		}
 		out = append(out, r)
 	}
+	if len(res.Errors) > 0 {
+		return out, &InputError{res.Errors}
+	}
 	return out, nil
+}
+
+// confine checks that the functionConfig's paths name directories below
+// the working directory (where kustomize runs the function: the
+// kustomization's directory), so that a kustomization cannot render
+// another tenant's workloads: no absolute paths, no "..", and no symbolic
+// link that leads out. It returns the paths as given.
+func confine(paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return paths, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	root, err := filepath.EvalSymlinks(wd)
+	if err != nil {
+		return nil, err
+	}
+	var errs diag.List
+	for i, p := range paths {
+		field := fmt.Sprintf("spec.paths[%d]", i)
+		dir, _ := strings.CutSuffix(p, "/...")
+		if dir == "..." {
+			dir = "."
+		}
+		clean := filepath.Clean(filepath.FromSlash(dir))
+		switch {
+		case p == "":
+			errs = append(errs, diag.Errorf(diag.Pos{}, field, "empty path"))
+			continue
+		case filepath.IsAbs(clean) || filepath.VolumeName(clean) != "" || strings.HasPrefix(filepath.ToSlash(dir), "/"):
+			errs = append(errs, diag.Errorf(diag.Pos{}, field, "%q is absolute; paths are relative to the kustomization's directory and stay below it", p))
+			continue
+		case clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) || containsDotDot(dir):
+			errs = append(errs, diag.Errorf(diag.Pos{}, field, "%q leaves the kustomization's directory (..); paths stay below it", p))
+			continue
+		}
+		real, err := filepath.EvalSymlinks(filepath.Join(root, clean))
+		if err != nil {
+			errs = append(errs, diag.Errorf(diag.Pos{}, field, "%q: %v", p, unwrapPathError(err)))
+			continue
+		}
+		if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			errs = append(errs, diag.Errorf(diag.Pos{}, field, "%q leads out of the kustomization's directory through a symbolic link; paths stay below it", p))
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
+// containsDotDot reports whether a slash- or backslash-separated path
+// has a ".." element anywhere.
+func containsDotDot(p string) bool {
+	for _, e := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if e == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func severity(s finding.Severity) framework.Severity {

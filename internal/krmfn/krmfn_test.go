@@ -2,9 +2,11 @@ package krmfn_test
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -45,7 +47,7 @@ func TestResourceListGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			err = krmfn.Run(bytes.NewReader(data), &out, krmfn.LintValidator)
+			err = krmfn.Run(bytes.NewReader(data), &out, krmfn.LintValidator, 0)
 			got := out.String()
 			if err != nil {
 				got += "# error: " + err.Error() + "\n"
@@ -174,11 +176,110 @@ func TestConfigErrorIsAResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := krmfn.LintValidator([]*kyaml.RNode{job})
-	if err != nil {
-		t.Fatalf("the function failed: %v", err)
+	// The function fails as for any input error (exit 2), with the
+	// result.
+	var bad *krmfn.InputError
+	if !errors.As(err, &bad) {
+		t.Fatalf("error = %v, want an input error", err)
 	}
 	if len(res) != 1 || res[0].Severity != "error" || res[0].File == nil || res[0].File.Path != ".mljob.yaml" ||
 		!strings.Contains(res[0].Message, ".mljob.yaml:2: ") {
 		t.Errorf("results: %+v", res)
+	}
+}
+
+// resourceList is a ResourceList whose MLJob renders paths.
+func resourceList(paths ...string) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: fn.mljob.dev/v1alpha1\n  kind: MLJob\n  metadata: {name: w}\n  spec:\n    paths:\n")
+	for _, p := range paths {
+		b.WriteString("    - " + strconv.Quote(p) + "\n")
+	}
+	return b.String()
+}
+
+// TestPathsConfined: spec.paths stay below the working directory (the
+// kustomization's), so one tenant's kustomization cannot render another's
+// workloads, secrets included.
+func TestPathsConfined(t *testing.T) {
+	root := t.TempDir()
+	for dir, name := range map[string]string{"tenant/workloads": "mine", "other-tenant/workloads": "theirs"} {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		w := `workloads: "` + name + `": {type: "task", image: "ghcr.io/acme/x:1", env: {TOKEN: {secret: "` + name + `-secret", key: "t"}}}` + "\n"
+		if err := os.WriteFile(filepath.Join(root, dir, "w.cue"), []byte(w), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(root, "other-tenant"), filepath.Join(root, "tenant", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../other-tenant/workloads", filepath.Join(root, "tenant", "workloads2")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join(root, "tenant"))
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{"../other-tenant/workloads", "leaves the kustomization"},
+		{"workloads/../../other-tenant/workloads", "leaves the kustomization"},
+		{"..", "leaves the kustomization"},
+		{"../other-tenant/...", "leaves the kustomization"},
+		{filepath.Join(root, "other-tenant", "workloads"), "is absolute"},
+		{"/etc", "is absolute"},
+		{"link/workloads", "through a symbolic link"},
+		{"workloads2", "through a symbolic link"},
+		{"missing", "no such file or directory"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			var out bytes.Buffer
+			err := krmfn.Run(strings.NewReader(resourceList("workloads", tc.path)), &out, nil, 0)
+			var bad *krmfn.InputError
+			if !errors.As(err, &bad) {
+				t.Fatalf("error = %v, want an input error", err)
+			}
+			if !strings.Contains(out.String(), tc.want) || !strings.Contains(out.String(), "spec.paths[1]") {
+				t.Errorf("output does not say %q at spec.paths[1]:\n%s", tc.want, out.String())
+			}
+			if strings.Contains(out.String(), "kind: Job") || strings.Contains(out.String(), "theirs") {
+				t.Errorf("rendered workloads:\n%s", out.String())
+			}
+		})
+	}
+	var out bytes.Buffer
+	if err := krmfn.Run(strings.NewReader(resourceList("./workloads/...")), &out, nil, 0); err != nil {
+		t.Fatalf("paths below the directory: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "name: mine") {
+		t.Errorf("the tenant's workload is not rendered:\n%s", out.String())
+	}
+}
+
+// TestExitCodes: unusable input fails mljob fn with 2, findings with 1.
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile(".mljob.yaml", []byte("lint: {maxInputSize: 4Ki}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	validate := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: batch/v1\n  kind: Job\n  metadata: {name: a}\n  spec:\n    template:\n      spec:\n        restartPolicy: Always\n        containers: [{name: a, image: x}]\nfunctionConfig:\n  apiVersion: fn.mljob.dev/v1alpha1\n  kind: MLJob\n  metadata: {name: lint}\n  spec: {validate: true}\n"
+	for _, tc := range []struct {
+		name, in string
+		code     int
+	}{
+		{"findings", validate, 1},
+		{"escaping path", resourceList("../x"), 2},
+		{"unknown field", strings.Replace(resourceList("w"), "paths:", "path:", 1), 2},
+		{"not a ResourceList", "{{{", 2},
+		{"bad item", strings.Replace(validate, "metadata: {name: a}", "metadata: {name: a, name: !!int x}", 1), 2},
+		{"too large", validate + "# " + strings.Repeat("x", 4<<10) + "\n", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := cli.Run([]string{"fn"}, strings.NewReader(tc.in), &stdout, &stderr); code != tc.code {
+				t.Errorf("exit %d, want %d\n%s%s", code, tc.code, stdout.String(), stderr.String())
+			}
+		})
 	}
 }

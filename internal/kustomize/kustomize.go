@@ -115,8 +115,17 @@ func Build(overlay string, bases []Base) ([]Resource, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkOffline(fs, abs); err != nil {
+		return nil, err
+	}
+	// Plugins, exec functions and helm stay off, as in the default
+	// options: kustomize runs no program.
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	rm, err := k.Run(fs, abs)
+	var rm resmap.ResMap
+	err = withoutNetwork(func() (err error) {
+		rm, err = k.Run(fs, abs)
+		return err
+	})
 	if err != nil {
 		return nil, explain(overlay, fs, err)
 	}

@@ -8,6 +8,7 @@
 package load
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/input"
 	"github.com/mljob/mljob/internal/workload"
 	"github.com/mljob/mljob/schemas"
 )
@@ -55,6 +57,12 @@ type Loader struct {
 	profile  cue.Value
 	// Cwd is the directory file names are shown relative to.
 	Cwd string
+	// MaxFileSize is the largest .cue file ReadFiles reads, in bytes; 0
+	// means input.DefaultMaxSize.
+	MaxFileSize int64
+
+	// child, under Isolate, is the process that evaluates projects.
+	child *evaluator
 }
 
 // NewLoader compiles the embedded schemas.
@@ -98,7 +106,11 @@ type Source struct {
 func (l *Loader) ReadFiles(files []string) ([]Source, error) {
 	srcs := make([]Source, 0, len(files))
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := input.ReadFile(f, l.MaxFileSize)
+		var tl *input.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, diag.Errorf(diag.Pos{File: l.display(f)}, "", "file is %v", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read workloads: %w", err)
 		}
@@ -121,6 +133,13 @@ func (l *Loader) display(f string) string {
 // Load evaluates one project made of srcs. Every problem found is returned
 // as a diag.List; the project is nil then.
 func (l *Loader) Load(srcs []Source) (*Project, error) {
+	// Files are read in name order, whatever order they were named in:
+	// where a workload is declared in several files, the first
+	// declaration is its position (and its "# Source:" line).
+	srcs = sortedSources(srcs)
+	if isIsolated() {
+		return l.loadIsolated(srcs)
+	}
 	p := &Project{}
 	inst := build.NewContext().NewInstance("", nil)
 	user := map[string]bool{}
@@ -329,6 +348,20 @@ func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[s
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Source.Name < items[j].Source.Name })
 	return items, errs
+}
+
+// sortedSources returns srcs sorted by name, each name once.
+func sortedSources(srcs []Source) []Source {
+	out := append([]Source(nil), srcs...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	uniq := out[:0]
+	for i, s := range out {
+		if i > 0 && s.Name == out[i-1].Name {
+			continue
+		}
+		uniq = append(uniq, s)
+	}
+	return uniq
 }
 
 // recordFields records where each field path is declared in a file, as

@@ -5,6 +5,7 @@
 package manifest
 
 import (
+	"bytes"
 	"encoding/json"
 	"regexp"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	yaml "go.yaml.in/yaml/v3"
@@ -55,6 +57,9 @@ type Document struct {
 
 	memoMu sync.Mutex
 	memo   map[any]any
+
+	entryMu   sync.Mutex
+	entryMemo map[*yaml.Node]*entryList
 }
 
 // Locator finds where a field of a generated document was written: the
@@ -112,6 +117,12 @@ type Field struct {
 // anything else (values files, empty documents) is not a Kubernetes
 // object.
 func (d *Document) IsObject() bool { return d.Kind != "" && d.APIVersion != "" }
+
+// IsMapping reports whether the document is a mapping, as an object is,
+// and not a scalar or a sequence.
+func (d *Document) IsMapping() bool {
+	return d.root == nil || d.root.Kind == yaml.MappingNode
+}
 
 // Object names the document for findings. namespace is the namespace the
 // object lands in when it names none.
@@ -177,7 +188,7 @@ func (d *Document) Has(path string) bool {
 			if seg.IsIndex {
 				key = strconv.Itoa(seg.Index)
 			}
-			e, ok := find(n, key)
+			e, ok := d.find(n, key)
 			if !ok {
 				return false
 			}
@@ -204,7 +215,7 @@ func (d *Document) PosOfValue(path, value string) diag.Pos {
 		return d.Pos()
 	}
 	if v != nil && v.Kind == yaml.MappingNode && value != "" {
-		es, _, _ := entries(v)
+		es, _, _ := d.entries(v)
 		for _, e := range es {
 			if e.key == value {
 				return d.pos(e.k)
@@ -238,7 +249,7 @@ func (d *Document) lookup(path string) (at, val *yaml.Node) {
 			if seg.IsIndex {
 				key = strconv.Itoa(seg.Index)
 			}
-			e, ok := find(val, key)
+			e, ok := d.find(val, key)
 			if !ok {
 				return at, val
 			}
@@ -311,38 +322,161 @@ func (d *Document) FieldAt(offset int64) (Field, bool) {
 // returned. Empty documents are dropped; Lists are flattened into their
 // items.
 func Read(file string, data []byte) ([]*Document, diag.List) {
-	var chunks []chunk
-	if isJSON(data) {
-		chunks = splitJSON(data)
-	} else {
-		chunks = splitYAML(data)
+	var docs []*Document
+	errs := Scan(file, data, func(d *Document) bool {
+		docs = append(docs, d)
+		return true
+	})
+	return docs, errs
+}
+
+// Scan reads a stream as Read does, but hands each document to fn, in
+// order, as soon as it is read, and keeps none: a caller that drops the
+// documents it does not need holds only those it does. Scan stops early
+// when fn returns false.
+func Scan(file string, data []byte, fn func(*Document) bool) diag.List {
+	return ScanWith(file, data, ScanOptions{}, fn)
+}
+
+// ScanOptions say what Scan keeps of the documents.
+type ScanOptions struct {
+	// Want, when set, says from its head which documents (mappings) are
+	// needed whole. The head is the document with File, Index,
+	// APIVersion, Kind, Name, Namespace and GenerateName, and as JSON its
+	// apiVersion and kind fields under whatever case they are written
+	// (scalars as values, {} and [] for the others). The documents not wanted (but Lists, whose items may be)
+	// are handed over as their head, which a linter that only counts them
+	// needs: they are not converted whole, but checked as kubectl would
+	// convert them (tags, keys, aliases).
+	Want func(head *Document) bool
+}
+
+// ScanWith is Scan with options.
+func ScanWith(file string, data []byte, opts ScanOptions, fn func(*Document) bool) diag.List {
+	if bytes.Contains(data, []byte("\r\n")) {
+		// kubectl and kustomize read lines without their CR; positions
+		// do not move.
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	}
+	s := scanner{file: file, fn: fn, want: opts.Want, workers: runtime.GOMAXPROCS(0)}
+	split(file, data, s.add)
+	s.flush()
+	return s.errs
+}
+
+// scanner parses the chunks of a stream in windows: a window's documents
+// are parsed in parallel and handed over in order.
+type scanner struct {
+	file    string
+	fn      func(*Document) bool
+	want    func(head *Document) bool
+	workers int
+	window  []chunk
+	size    int // bytes in window
+	errs    diag.List
+	// aliasBytes is what aliases expanded to in the file so far.
+	aliasBytes int
+	stopped    bool
+}
+
+// Windows hold at most this many documents or bytes; a window of less
+// than parallelBytes is parsed by one worker.
+const (
+	windowDocs    = 512
+	windowBytes   = 4 << 20
+	parallelBytes = 16 << 10
+)
+
+func (s *scanner) add(c chunk) bool {
+	if c.err == nil && isBlank(c.data) {
+		return true
+	}
+	s.window = append(s.window, c)
+	s.size += len(c.data)
+	if len(s.window) >= windowDocs || s.size >= windowBytes {
+		s.flush()
+	}
+	return !s.stopped
+}
+
+func (s *scanner) flush() {
+	if len(s.window) == 0 || s.stopped {
+		s.window, s.size = s.window[:0], 0
+		return
 	}
 	type result struct {
-		docs []*Document
-		err  *diag.Diagnostic
+		docs       []*Document
+		err        *diag.Diagnostic
+		aliasBytes int
 	}
-	results := make([]result, len(chunks))
-	// Documents are independent: large streams are parsed in parallel,
-	// and put back in order.
-	workers := min(runtime.GOMAXPROCS(0), len(chunks)/8+1)
-	parallel.For(len(chunks), workers, func(i int) {
-		results[i].docs, results[i].err = readChunk(file, i, chunks[i])
-	})
-	var docs []*Document
-	var errs diag.List
-	for _, r := range results {
+	results := make([]result, len(s.window))
+	work := func(i int) {
+		c := s.window[i]
+		if c.err != nil {
+			results[i].err = c.err
+			return
+		}
+		results[i].docs, results[i].aliasBytes, results[i].err = readChunk(s.file, c, s.want)
+	}
+	if s.size < parallelBytes || len(s.window) == 1 {
+		for i := range s.window {
+			work(i)
+		}
+	} else {
+		parallel.For(len(s.window), min(s.workers, len(s.window)), work)
+	}
+	for i, r := range results {
 		if r.err != nil {
-			errs = append(errs, r.err)
+			s.errs = append(s.errs, r.err)
 			continue
 		}
-		docs = append(docs, r.docs...)
+		if s.aliasBytes += r.aliasBytes; s.aliasBytes > maxFileAliasBytes {
+			s.errs = append(s.errs, diag.Errorf(diag.Pos{File: s.file, Line: s.window[i].line}, "",
+				"aliases in this file expand to more than %s of JSON, mljob's limit per file; the rest of the file is not read", sizeString(maxFileAliasBytes)))
+			s.stopped = true
+			break
+		}
+		for _, d := range r.docs {
+			if !s.fn(d) {
+				s.stopped = true
+				break
+			}
+		}
+		if s.stopped {
+			break
+		}
 	}
-	return docs, errs
+	clear(s.window)
+	s.window, s.size = s.window[:0], 0
+}
+
+// isBlank reports whether a chunk holds nothing but blanks and comments.
+func isBlank(data []byte) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		// A tab is not blank: v2 refuses it where a token may start.
+		t := bytes.TrimLeft(line, " \r")
+		if len(t) > 0 && t[0] != '#' {
+			return false
+		}
+	}
+	return true
 }
 
 var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func readChunk(file string, index int, c chunk) ([]*Document, *diag.Diagnostic) {
+// readChunk parses one document. It returns the documents (the items of a
+// List, or the document) and the JSON bytes its aliases expanded to.
+func readChunk(file string, c chunk, want func(head *Document) bool) ([]*Document, int, *diag.Diagnostic) {
+	at := diag.Pos{File: file, Line: c.line}
+	if n := countItems(c.data); n > maxItems {
+		return nil, 0, diag.Errorf(at, "", "document has more than %d keys and items, mljob's limit per document (the API server accepts objects of at most 3 MiB)", maxItems)
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(c.data, &doc); err != nil {
 		// kubectl parses with go-yaml v2, whose error lines are right
@@ -351,38 +485,62 @@ func readChunk(file string, index int, c chunk) ([]*Document, *diag.Diagnostic) 
 		if err2 := yamlv2.Unmarshal(c.data, &v); err2 != nil {
 			err = err2
 		}
-		pos := diag.Pos{File: file, Line: c.line}
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
 			n, _ := strconv.Atoi(m[1])
-			pos.Line, msg = c.line+n-1, m[2]
+			at.Line, msg = c.line+n-1, m[2]
 		}
-		return nil, &diag.Diagnostic{Pos: pos, Msg: "invalid YAML: " + msg}
+		return nil, 0, &diag.Diagnostic{Pos: at, Msg: "invalid YAML: " + msg}
 	}
 	if len(doc.Content) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
-	shift(&doc, c.line-1, c.col-1)
+	markNonSpecific(&doc, c.data)
+	aliases := shift(&doc, c.line-1, c.col-1)
 	root := deref(doc.Content[0])
 	if root.Kind == yaml.ScalarNode && resolve(root).kind == kindNull {
-		return nil, nil
+		return nil, 0, nil
 	}
-	d, err := newDocument(file, index, root)
+	if aliases {
+		if f := checkAliases(&doc); f != nil {
+			return nil, 0, diag.Errorf(diag.Pos{File: file, Line: f.at.Line, Column: f.at.Column}, "", "%s", f.msg)
+		}
+	}
+	if want != nil && root.Kind == yaml.MappingNode {
+		h, err := newHead(file, c.index, root)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !want(h) && !strings.HasSuffix(h.Kind, "List") {
+			if err := checkScalars(h, root); err != nil {
+				return nil, 0, err
+			}
+			expanded := 0
+			if aliases {
+				if expanded = expansion(root); expanded > maxAliasBytes {
+					return nil, 0, diag.Errorf(h.Pos(), "", "aliases expand to more than %s of JSON, mljob's limit per document", sizeString(maxAliasBytes))
+				}
+			}
+			h.root = nil
+			return []*Document{h}, expanded, nil
+		}
+	}
+	d, expanded, err := newDocument(file, c.index, root)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if items, ok := listItems(d, root); ok {
 		var docs []*Document
 		for _, it := range items {
-			item, err := newDocument(file, index, deref(it))
+			item, _, err := newDocument(file, c.index, deref(it))
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			docs = append(docs, item)
 		}
-		return docs, nil
+		return docs, expanded, nil
 	}
-	return []*Document{d}, nil
+	return []*Document{d}, expanded, nil
 }
 
 // listItems returns the items of a v1 List (or any kind ending in List
@@ -391,7 +549,7 @@ func listItems(d *Document, root *yaml.Node) ([]*yaml.Node, bool) {
 	if !strings.HasSuffix(d.Kind, "List") {
 		return nil, false
 	}
-	e, ok := find(root, "items")
+	e, ok := d.find(root, "items")
 	if !ok || deref(e.v).Kind != yaml.SequenceNode {
 		return nil, false
 	}
@@ -400,35 +558,158 @@ func listItems(d *Document, root *yaml.Node) ([]*yaml.Node, bool) {
 
 // shift moves node positions from the chunk to the file. Every node is
 // in exactly one Content list (aliases point into the tree, they hold no
-// content), so each is moved once.
-func shift(n *yaml.Node, lines, cols int) {
+// content), so each is moved once. It reports whether there are aliases.
+func shift(n *yaml.Node, lines, cols int) bool {
 	if n.Line == 1 {
 		n.Column += cols
 	}
 	n.Line += lines
+	aliases := n.Kind == yaml.AliasNode
 	for _, c := range n.Content {
-		shift(c, lines, cols)
+		if shift(c, lines, cols) {
+			aliases = true
+		}
 	}
+	return aliases
 }
 
-func newDocument(file string, index int, root *yaml.Node) (*Document, *diag.Diagnostic) {
-	d := &Document{File: file, Index: index, root: root}
-	if root.Kind != yaml.MappingNode {
-		// Not an object; kept so that it is counted and skipped.
-		return d, nil
+// markNonSpecific finds the plain scalars written with the non-specific
+// tag "!" ("! 12"), which v3 resolves as if untagged and v2, so kubectl,
+// keeps as text, and gives them the tag "!". src is the chunk the nodes'
+// positions are in.
+func markNonSpecific(n *yaml.Node, src []byte) {
+	if !mayHaveNonSpecific(src) {
+		return
 	}
+	idx := newSourceIndex(src)
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Tag != "!!str" {
+			if i, ok := idx.offset(n.Line, n.Column); ok && hasNonSpecificTag(src[i:]) {
+				n.Tag, n.Style = nonSpecific, yaml.TaggedStyle
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+}
+
+// mayHaveNonSpecific reports whether src has a "!" that ends where it
+// starts, as the tag "!" does.
+func mayHaveNonSpecific(src []byte) bool {
+	for i := bytes.IndexByte(src, '!'); i >= 0; {
+		if i+1 == len(src) || bytes.IndexByte([]byte(" \t\r\n,]}"), src[i+1]) >= 0 {
+			return true
+		}
+		j := bytes.IndexByte(src[i+1:], '!')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return false
+}
+
+// sourceIndex maps line:column positions (columns count characters, as
+// the YAML parser does) to byte offsets.
+type sourceIndex struct {
+	src   []byte
+	lines []int           // offsets of line starts
+	runes map[int][]int32 // per non-ASCII line, offsets of its characters
+}
+
+func newSourceIndex(src []byte) *sourceIndex {
+	x := &sourceIndex{src: src, lines: []int{0}, runes: map[int][]int32{}}
+	for i, c := range src {
+		if c == '\n' {
+			x.lines = append(x.lines, i+1)
+		}
+	}
+	return x
+}
+
+func (x *sourceIndex) offset(line, col int) (int, bool) {
+	if line < 1 || line > len(x.lines) || col < 1 {
+		return 0, false
+	}
+	start, end := x.lines[line-1], len(x.src)
+	if line < len(x.lines) {
+		end = x.lines[line]
+	}
+	text := x.src[start:end]
+	ascii := true
+	for i := 0; i < len(text) && i < col; i++ {
+		if text[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		if col-1 >= len(text) {
+			return 0, false
+		}
+		return start + col - 1, true
+	}
+	offs, ok := x.runes[line]
+	if !ok {
+		for i := 0; i < len(text); {
+			offs = append(offs, int32(i))
+			_, n := utf8.DecodeRune(text[i:])
+			i += n
+		}
+		x.runes[line] = offs
+	}
+	if col-1 >= len(offs) {
+		return 0, false
+	}
+	return start + int(offs[col-1]), true
+}
+
+// hasNonSpecificTag reports whether the node properties (anchor, tag) at
+// the start of src include the tag "!" alone.
+func hasNonSpecificTag(src []byte) bool {
+	i := 0
+	for i < len(src) && (src[i] == '!' || src[i] == '&') {
+		j := i
+		for j < len(src) && !isBlankByte(src[j]) {
+			j++
+		}
+		if j == i+1 && src[i] == '!' {
+			return true
+		}
+		for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+			j++
+		}
+		i = j
+	}
+	return false
+}
+
+func isBlankByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func newDocument(file string, index int, root *yaml.Node) (*Document, int, *diag.Diagnostic) {
+	d := &Document{File: file, Index: index, root: root}
+	// A document that is not a mapping is no object; it is kept (with
+	// its JSON) so that it is counted and skipped.
 	b := &builder{doc: d}
-	if err := b.value(root, 0, Segment{}, nil); err != nil {
-		return nil, err
+	if err := b.value(root, 0, Segment{}, nil, false); err != nil {
+		return nil, 0, err
 	}
 	d.JSON = b.buf
 	sort.SliceStable(d.Duplicates, func(i, j int) bool { return d.Duplicates[i].Pos.Less(d.Duplicates[j].Pos) })
+	d.readHead()
+	return d, b.expanded, nil
+}
+
+// readHead reads the document's apiVersion, kind and names.
+func (d *Document) readHead() {
 	d.APIVersion = d.str("apiVersion")
 	d.Kind = d.str("kind")
 	d.Name = d.str("metadata", "name")
 	d.GenerateName = d.str("metadata", "generateName")
 	d.Namespace = d.str("metadata", "namespace")
-	return d, nil
 }
 
 // str returns the string at a path of keys, or "".
@@ -439,7 +720,7 @@ func (d *Document) str(keys ...string) string {
 		if n.Kind != yaml.MappingNode {
 			return ""
 		}
-		e, ok := find(n, k)
+		e, ok := d.find(n, k)
 		if !ok {
 			return ""
 		}

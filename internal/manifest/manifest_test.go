@@ -289,20 +289,8 @@ func TestJSONMatchesKubectl(t *testing.T) {
 			"l: ~\nm: !!str 5\nn: 1_0\no: '0x10'\np: 0x10\nq: [y, N, NO, true]\nr: {1: a, 2.5: b}\ns: 123456789012345678901\n" +
 			"anchors: &x {k: v}\nt:\n  <<: *x\n  k2: v2\n"),
 	}
-	files, err := filepath.Glob("../../testdata/corpus/real-world/*.y*ml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	legacy, _ := filepath.Glob("../../testdata/corpus/real-world/legacy/*.yaml")
-	for _, f := range append(files, legacy...) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs[filepath.Base(f)] = b
-	}
-	if len(inputs) < 50 {
-		t.Fatalf("only %d inputs: is testdata/corpus there?", len(inputs))
+	for name, data := range corpusFiles(t) {
+		inputs[name] = data
 	}
 	for name, data := range inputs {
 		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
@@ -335,6 +323,28 @@ func TestJSONMatchesKubectl(t *testing.T) {
 			}
 		}
 	}
+}
+
+// corpusFiles returns the files of the real-world corpus by name.
+func corpusFiles(t testing.TB) map[string][]byte {
+	t.Helper()
+	files, err := filepath.Glob("../../testdata/corpus/real-world/*.y*ml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy, _ := filepath.Glob("../../testdata/corpus/real-world/legacy/*.yaml")
+	out := map[string][]byte{}
+	for _, f := range append(files, legacy...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(f)] = b
+	}
+	if len(out) < 50 {
+		t.Fatalf("only %d inputs: is testdata/corpus there?", len(out))
+	}
+	return out
 }
 
 func sameJSON(t *testing.T, a, b []byte) bool {

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"encoding/base64"
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -26,16 +28,41 @@ const (
 	kindInt
 	kindFloat
 	kindMerge
+	// kindError is a tagged value v2 refuses (!!int "x"); s says why.
+	kindError
 )
 
 type scalar struct {
 	kind scalarKind
-	s    string // kindString
+	s    string // kindString, kindError
 	b    bool
 	i    int64
 	u    uint64 // an int above MaxInt64
 	big  bool   // u is set
 	f    float64
+	// timestamp marks a string that v2 resolves as a timestamp (and then
+	// hands over as its text).
+	timestamp bool
+}
+
+// tag is the YAML tag v2 gives the value, for its error messages.
+func (v scalar) tag() string {
+	switch v.kind {
+	case kindNull:
+		return "!!null"
+	case kindBool:
+		return "!!bool"
+	case kindInt:
+		return "!!int"
+	case kindFloat:
+		return "!!float"
+	case kindMerge:
+		return "!!merge"
+	}
+	if v.timestamp {
+		return "!!timestamp"
+	}
+	return "!!str"
 }
 
 var yaml11 = map[string]scalar{}
@@ -64,38 +91,78 @@ func init() {
 
 var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
 
-// resolve returns what a scalar node means to go-yaml v2.
-func resolve(n *yaml.Node) scalar {
-	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		return scalar{kind: kindString, s: n.Value}
+// nonSpecific is the tag this package gives a plain scalar written with
+// the non-specific tag "!" (v3 resolves it as if untagged; v2, and so
+// kubectl, keeps the text).
+const nonSpecific = "!"
+
+// explicitTag returns the tag written on n, or "".
+func explicitTag(n *yaml.Node) string {
+	if n.Style&yaml.TaggedStyle == 0 {
+		return ""
 	}
-	tag := ""
-	if n.Style&yaml.TaggedStyle != 0 {
-		tag = n.ShortTag()
+	if n.Tag == nonSpecific {
+		return nonSpecific
 	}
-	switch tag {
-	case "", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!merge":
-	default:
-		// !!str, !!binary and unknown tags: v2 keeps the text.
-		return scalar{kind: kindString, s: n.Value}
-	}
-	v := resolvePlain(n.Value, tag)
-	if tag == "!!float" && v.kind == kindInt {
-		v = scalar{kind: kindFloat, f: float64(v.i)}
-		if v.big {
-			v.f = float64(v.u)
-		}
-	}
-	return v
+	return n.ShortTag()
 }
 
-func resolvePlain(in, tag string) scalar {
+// resolve returns what a scalar node means to go-yaml v2, which kubectl
+// decodes YAML with: untagged plain scalars as YAML 1.1, explicit tags
+// applied (!!int "12" is 12, !!binary decoded), a value a tag does not fit
+// refused.
+func resolve(n *yaml.Node) scalar {
+	tag := explicitTag(n)
+	if tag == "" {
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			return scalar{kind: kindString, s: n.Value}
+		}
+		return resolveV2("", n.Value)
+	}
+	switch tag {
+	case "!!str", "!!bool", "!!int", "!!float", "!!null", "!!timestamp":
+	case "!!binary":
+		b, err := base64.StdEncoding.DecodeString(n.Value)
+		if err != nil {
+			return scalar{kind: kindError, s: "!!binary value contains invalid base64 data"}
+		}
+		return scalar{kind: kindString, s: string(b)}
+	default:
+		// Other tags (!foo, !!merge on a value, "!") keep the text.
+		return scalar{kind: kindString, s: n.Value}
+	}
+	v := resolveV2(tag, n.Value)
+	switch rtag := v.tag(); {
+	case tag == "!!str":
+		return scalar{kind: kindString, s: n.Value}
+	case tag == rtag:
+		if v.timestamp {
+			v.timestamp = false
+		}
+		return v
+	case tag == "!!float" && v.kind == kindInt:
+		f := float64(v.i)
+		if v.big {
+			f = float64(v.u)
+		}
+		return scalar{kind: kindFloat, f: f}
+	default:
+		return scalar{kind: kindError, s: fmt.Sprintf("cannot decode %s `%s` as a %s", rtag, n.Value, tag)}
+	}
+}
+
+// resolveV2 is go-yaml v2's resolve: what in means under tag ("" for a
+// plain scalar without tag).
+func resolveV2(tag, in string) scalar {
+	if tag == "!!str" {
+		return scalar{kind: kindString, s: in}
+	}
 	if in == "" {
 		return scalar{kind: kindNull}
 	}
 	switch c := in[0]; {
 	case c == '+' || c == '-' || c >= '0' && c <= '9':
-	case c == '.' || strings.IndexByte("yYnNtTfFoO~<", c) >= 0:
+	case c == '.' || strings.IndexByte("yYnNtTfFoO~", c) >= 0:
 		if v, ok := yaml11[in]; ok {
 			return v
 		}
@@ -114,7 +181,7 @@ func resolvePlain(in, tag string) scalar {
 	// Timestamps stay strings: v2 decodes them into interface{} as text.
 	if tag == "" || tag == "!!timestamp" {
 		if isTimestamp(in) {
-			return scalar{kind: kindString, s: in}
+			return scalar{kind: kindString, s: in, timestamp: true}
 		}
 	}
 	plain := strings.ReplaceAll(in, "_", "")

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"path/filepath"
 
 	"github.com/mljob/mljob/internal/diag"
@@ -31,7 +32,7 @@ type built struct {
 // once per run) and generates its objects. A project that fails to load
 // or generate adds its problems to errs and no documents: a broken
 // workload never hides behind a partial result.
-func build(groups []load.Group, workers int) (*built, error) {
+func build(groups []load.Group, workers int, maxInput int64) (*built, error) {
 	b := &built{profiles: map[*workload.Source]*workload.Profile{}}
 	if len(groups) == 0 {
 		return b, nil
@@ -40,12 +41,18 @@ func build(groups []load.Group, workers int) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.MaxFileSize = maxInput
 	var jobs []job
 	for _, g := range groups {
 		srcs := g.Sources
 		if srcs == nil {
 			if srcs, err = l.ReadFiles(g.Files); err != nil {
-				b.errs.Append(&diag.Diagnostic{Pos: diag.Pos{File: g.Name}, Msg: err.Error()})
+				var d *diag.Diagnostic
+				if errors.As(err, &d) {
+					b.errs.Append(d)
+				} else {
+					b.errs.Append(&diag.Diagnostic{Pos: diag.Pos{File: g.Name}, Msg: err.Error()})
+				}
 				continue
 			}
 		}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/importer"
+	"github.com/mljob/mljob/internal/input"
 	"github.com/mljob/mljob/internal/kube"
 	"github.com/mljob/mljob/internal/manifest"
 	"github.com/mljob/mljob/internal/validate"
@@ -88,10 +88,10 @@ func Import(opts ImportOptions) (*ImportResult, error) {
 	for _, f := range opts.Paths {
 		var data []byte
 		if f == "-" {
-			data, err = readAll(opts.Stdin)
+			data, err = readAll(opts.Stdin, 0)
 			f = StdinName
 		} else {
-			data, err = os.ReadFile(f)
+			data, err = input.ReadFile(f, 0)
 		}
 		if err != nil {
 			errs = append(errs, fileError(f, err))

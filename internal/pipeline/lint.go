@@ -7,13 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mljob/mljob/internal/config"
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/input"
 	"github.com/mljob/mljob/internal/load"
 	"github.com/mljob/mljob/internal/manifest"
 	"github.com/mljob/mljob/internal/policy"
@@ -67,6 +68,9 @@ type LintOptions struct {
 	// Manifests are more manifests given in memory (the items of a KRM
 	// ResourceList, say): name and YAML.
 	Manifests []Manifest
+	// MaxInputSize is the largest file or standard input read, in bytes;
+	// 0 means input.DefaultMaxSize. A larger one is an input error.
+	MaxInputSize int64
 }
 
 // Manifest is a manifest given in memory.
@@ -109,11 +113,11 @@ func Lint(opts LintOptions) (*LintResult, error) {
 		return nil, err
 	}
 	checkers := append(v.Checkers(), opts.Checkers...)
-	var policies *policyChecker
 	if len(opts.Only) > 0 && !needsPolicies(opts.Only) {
 		opts.NoPolicies = true // spare compiling the Rego rules
 	}
 	set := rules.Builtin()
+	var rego *policyChecker
 	if !opts.NoPolicies {
 		engine, err := loadPolicies(opts)
 		if err != nil {
@@ -126,8 +130,9 @@ func Lint(opts LintOptions) (*LintResult, error) {
 			res.Errors.Sort()
 			return res, nil
 		}
-		policies = &policyChecker{e: engine, params: map[*manifest.Document]map[string]map[string]any{}}
-		checkers = append(checkers, policies)
+		pc := newPolicyChecker(engine)
+		rego = &pc
+		checkers = append(checkers, pc)
 		set = engine.RuleSet()
 	}
 	for _, id := range opts.Only {
@@ -144,25 +149,63 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	}
 	res := &LintResult{Rules: set}
 	in := collect(opts, &res.Errors)
-	var docs []*manifest.Document
-	for _, m := range in.manifests {
-		ds, errs := manifest.Read(m.name, m.data)
-		res.Errors = append(res.Errors, errs...)
-		if m.explicit {
-			// A file named explicitly is linted whatever its extension,
-			// so it must hold YAML or JSON objects: prose parses as a
-			// YAML string, and passing it as "0 objects" would hide a
-			// wrong argument.
-			for _, d := range ds {
-				if len(d.JSON) == 0 { // not a mapping
-					res.Errors = append(res.Errors, diag.Errorf(d.Pos(), "", "not a Kubernetes manifest: want YAML or JSON objects (mappings with apiVersion and kind)"))
-				}
+	// Documents are checked as they are read, and only the findings are
+	// kept: memory grows with the objects in flight, not with the input.
+	// batchOrigins are the files of the objects checked: a manifest, or
+	// the .cue file of a workload.
+	//
+	// The documents that may be a distributed Job or its Service are held
+	// back until every document is read: the rule distributed-rendezvous
+	// pairs them across the run. The others have no finding of it and
+	// are checked at once (late has no rendezvous yet).
+	var late lateRendezvous
+	pool := newCheckPool(append(checkers, &late), v.Namespace(), opts.Workers, st)
+	var batchOrigins []string
+	var held []*manifest.Document
+	heldOrigins := map[*manifest.Document]string{}
+	take := func(d *manifest.Document, origin string) {
+		id := identify(d)
+		switch {
+		case id == validate.Batch, id == validate.Mistaken:
+			res.Objects++
+			batchOrigins = append(batchOrigins, origin)
+			if id == validate.Batch && rendezvous.Candidate(d) {
+				held = append(held, d)
+				return
+			}
+			pool.submit(d)
+		case id == validate.Other:
+			res.Skipped++
+			if validate.IsService(d) {
+				held = append(held, d)
+				heldOrigins[d] = origin
 			}
 		}
-		docs = append(docs, ds...)
 	}
-	b, err := build(in.projects, opts.Workers)
+	for _, m := range in.manifests {
+		data, err := m.read(opts.MaxInputSize)
+		if err != nil {
+			res.Errors = append(res.Errors, fileError(m.name, err))
+			continue
+		}
+		// Only the Jobs and CronJobs (and what may be meant as one) are
+		// needed whole; the others are counted.
+		errs := manifest.ScanWith(m.name, data, manifest.ScanOptions{Want: wanted}, func(d *manifest.Document) bool {
+			if m.explicit && !d.IsMapping() {
+				// A file named explicitly is linted whatever its
+				// extension, so it must hold YAML or JSON objects: prose
+				// parses as a YAML string, and passing it as "0 objects"
+				// would hide a wrong argument.
+				res.Errors = append(res.Errors, diag.Errorf(d.Pos(), "", "not a Kubernetes manifest: want YAML or JSON objects (mappings with apiVersion and kind)"))
+			}
+			take(d, d.File)
+			return true
+		})
+		res.Errors = append(res.Errors, errs...)
+	}
+	b, err := build(in.projects, opts.Workers, opts.MaxInputSize)
 	if err != nil {
+		pool.wait()
 		return nil, err
 	}
 	res.Errors = append(res.Errors, b.errs...)
@@ -175,59 +218,44 @@ func Lint(opts LintOptions) (*LintResult, error) {
 			res.Errors.Append(err)
 		}
 	}
-	// origins[i] is the file docs[i] comes from: its manifest, or the
-	// .cue file of its workload.
-	origins := make([]string, len(docs), len(docs)+len(rendered))
-	for i, d := range docs {
-		origins[i] = d.File
-	}
 	for i := range rendered {
-		if md := rendered[i].Manifest(); md != nil {
-			if p := b.profiles[rendered[i].Source]; p != nil && policies != nil {
-				policies.params[md] = profileParams(p)
-			}
-			docs = append(docs, md)
-			origin := md.File
-			if src := rendered[i].Source; src != nil {
-				origin = src.Pos.File
-			}
-			origins = append(origins, origin)
-		} else {
+		md := rendered[i].Manifest()
+		if md == nil {
 			res.Skipped++
+			continue
 		}
-	}
-	var batch, services []*manifest.Document
-	var batchOrigins, serviceOrigins []string
-	for i, d := range docs {
-		switch id, _ := validate.Identify(d); {
-		case id == validate.Batch, id == validate.Mistaken:
-			batch = append(batch, d)
-			batchOrigins = append(batchOrigins, origins[i])
-		case id == validate.Other && validate.IsService(d):
-			services = append(services, d)
-			serviceOrigins = append(serviceOrigins, origins[i])
-		case id == validate.Other:
-			res.Skipped++
+		origin := md.File
+		if src := rendered[i].Source; src != nil {
+			origin = src.Pos.File
 		}
+		if p := b.profiles[rendered[i].Source]; p != nil && rego != nil {
+			rego.setParams(md, profileParams(p))
+		}
+		take(md, origin)
 	}
 	// Distributed Jobs and their Services are checked together, across
-	// the run; a Service that belongs to one is checked (and counted)
-	// with it, other Services are skipped.
-	rz := rendezvous.New(append(slices.Clone(batch), services...), v.Namespace())
-	checkers = append(checkers, rz)
-	for i, d := range services {
-		if rz.Paired(d) {
-			batch = append(batch, d)
-			batchOrigins = append(batchOrigins, serviceOrigins[i])
-		} else {
-			res.Skipped++
+	// the run, once every document is read: a Service that belongs to one
+	// is checked (and counted) with it, other Services are skipped.
+	rz := rendezvous.New(held, v.Namespace())
+	late.Store(rz)
+	for _, h := range held {
+		switch {
+		case !validate.IsService(h):
+			pool.submit(h)
+		case rz.Paired(h):
+			res.Objects++
+			res.Skipped--
+			batchOrigins = append(batchOrigins, heldOrigins[h])
+			pool.submit(h)
 		}
+	}
+	res.Findings = pool.wait()
+	if rego != nil {
+		res.Errors = append(res.Errors, rego.unchecked()...)
 	}
 	if len(res.Errors) == 0 {
 		res.Empty = emptyDirs(in.dirs, batchOrigins)
 	}
-	res.Objects = len(batch)
-	res.Findings = check(batch, checkers, v.Namespace(), opts.Workers, st)
 	res.Findings = append(res.Findings, st.expiredWaivers()...)
 	finding.Sort(res.Findings)
 	res.Errors.Sort()
@@ -243,6 +271,46 @@ func profileParams(p *workload.Profile) map[string]map[string]any {
 	}
 	return map[string]map[string]any{"kueue-queue": {"requireQueue": true}}
 }
+
+// wanted reports whether a document is checked, from its head: a Job or
+// a CronJob, or an object meant as one, or a Service (that of a
+// distributed Job is checked with it).
+func wanted(head *manifest.Document) bool {
+	id := identify(head)
+	return id == validate.Batch || id == validate.Mistaken || id == validate.Other && validate.IsService(head)
+}
+
+type identityKey struct{}
+
+// identify is validate.Identify's verdict on d, worked out once.
+func identify(d *manifest.Document) validate.Identity {
+	if d.APIVersion != "" && d.Kind != "" && d.Typed == nil {
+		// Both strings: what they say (most documents, quickly).
+		return validate.IdentifyHead(d.APIVersion, d.Kind)
+	}
+	return d.Memo(identityKey{}, func() any {
+		id, _ := validate.Identify(d)
+		return id
+	}).(validate.Identity)
+}
+
+// lateRendezvous is the rule distributed-rendezvous, known once every
+// document is read; until then it finds nothing (it is given only
+// documents that are not rendezvous.Candidate before then).
+type lateRendezvous struct {
+	c atomic.Pointer[rendezvous.Check]
+}
+
+func (*lateRendezvous) Name() string { return rendezvous.Rule }
+
+func (l *lateRendezvous) Check(doc *manifest.Document) []finding.Finding {
+	if c := l.c.Load(); c != nil {
+		return c.Check(doc)
+	}
+	return nil
+}
+
+func (l *lateRendezvous) Store(c *rendezvous.Check) { l.c.Store(c) }
 
 // needsPolicies reports whether some of ids are not Go rules (so are, or
 // may be, Rego rules).
@@ -283,13 +351,29 @@ func loadPolicies(opts LintOptions) (*policy.Engine, error) {
 	return e, nil
 }
 
-// source is a manifest file's name and content.
+// source is a manifest: its name, and its content or the file to read it
+// from.
 type source struct {
 	name string
 	data []byte
+	// path, when set, is read when the source is: files are read one at a
+	// time, not all before the first is checked.
+	path string
+	// stdin, when set, is read instead.
+	stdin io.Reader
 	// explicit is set for a file named as a path (not found by walking
 	// a directory, where other YAML is expected).
 	explicit bool
+}
+
+func (s source) read(max int64) ([]byte, error) {
+	switch {
+	case s.stdin != nil:
+		return input.ReadAll(s.stdin, max)
+	case s.path != "":
+		return input.ReadFile(s.path, max)
+	}
+	return s.data, nil
 }
 
 type inputs struct {
@@ -343,12 +427,11 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 	wholeDirs := map[string]bool{}
 	for _, p := range opts.Paths {
 		if p == "-" {
-			data, err := readAll(opts.Stdin)
-			if err != nil {
-				*errs = append(*errs, &diag.Diagnostic{Pos: diag.Pos{File: StdinName}, Msg: "cannot read: " + err.Error()})
+			if opts.Stdin == nil {
+				*errs = append(*errs, &diag.Diagnostic{Pos: diag.Pos{File: StdinName}, Msg: "cannot read: no standard input"})
 				continue
 			}
-			in.manifests = append(in.manifests, source{name: StdinName, data: data, explicit: true})
+			in.manifests = append(in.manifests, source{name: StdinName, stdin: opts.Stdin, explicit: true})
 			continue
 		}
 		info, err := os.Stat(p)
@@ -413,19 +496,11 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 }
 
 func (in *inputs) readFile(path string, explicit bool, errs *diag.List) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		*errs = append(*errs, fileError(path, err))
-		return
-	}
-	in.manifests = append(in.manifests, source{name: filepath.ToSlash(path), data: data, explicit: explicit})
+	in.manifests = append(in.manifests, source{name: filepath.ToSlash(path), path: path, explicit: explicit})
 }
 
-func readAll(r io.Reader) ([]byte, error) {
-	if r == nil {
-		return nil, errors.New("no standard input")
-	}
-	return io.ReadAll(r)
+func readAll(r io.Reader, max int64) ([]byte, error) {
+	return input.ReadAll(r, max)
 }
 
 // fileError is an unusable path, named once.
@@ -433,6 +508,10 @@ func fileError(path string, err error) *diag.Diagnostic {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
+	}
+	var tl *input.TooLargeError
+	if errors.As(err, &tl) {
+		return &diag.Diagnostic{Pos: diag.Pos{File: filepath.ToSlash(path)}, Msg: "file is " + tl.Error()}
 	}
 	return &diag.Diagnostic{Pos: diag.Pos{File: filepath.ToSlash(path)}, Msg: "cannot read: " + err.Error()}
 }

@@ -51,17 +51,22 @@ func Plan(opts PlanOptions) (*PlanResult, error) {
 	var docs []*manifest.Document
 	var origins []string
 	for _, m := range in.manifests {
-		ds, rerrs := manifest.Read(m.name, m.data)
+		data, err := m.read(0)
+		if err != nil {
+			errs = append(errs, fileError(m.name, err))
+			continue
+		}
+		ds, rerrs := manifest.Read(m.name, data)
 		errs = append(errs, rerrs...)
 		for _, d := range ds {
-			if m.explicit && len(d.JSON) == 0 {
+			if m.explicit && !d.IsMapping() {
 				errs = append(errs, diag.Errorf(d.Pos(), "", "not a Kubernetes manifest: want YAML or JSON objects (mappings with apiVersion and kind)"))
 			}
 			docs = append(docs, d)
 			origins = append(origins, d.File)
 		}
 	}
-	b, err := build(in.projects, opts.Workers)
+	b, err := build(in.projects, opts.Workers, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ type RenderOptions struct {
 	// profile, `podSecurity`).
 	KubeVersion string
 	PodSecurity string
+	// MaxInputSize is the largest .cue file read, in bytes; 0 means
+	// input.DefaultMaxSize.
+	MaxInputSize int64
 }
 
 // RenderResult is the rendered documents, sorted by namespace/kind/name.
@@ -86,7 +89,7 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 	if len(opts.Inline) > 0 {
 		groups = append(groups, load.Group{Name: "inline", Sources: opts.Inline})
 	}
-	b, err := build(groups, opts.Workers)
+	b, err := build(groups, opts.Workers, opts.MaxInputSize)
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func (s settler) settle(doc *manifest.Document, fs []finding.Finding) []finding.
 				f.Severity = sev
 			}
 		}
-		if w, ok := inline[f.Rule]; ok {
+		if w, ok := inline[f.Rule]; ok && f.Rule != rulePolicyError {
 			f.Suppressed = w
 		} else if s.cfg != nil {
 			if w := s.cfg.Waive(f); w != nil && !w.Expired(s.now) {
@@ -102,6 +102,10 @@ func (s settler) inlineWaivers(doc *manifest.Document) (map[string]*finding.Supp
 		case !known:
 			bad = append(bad, finding.Finding{Rule: ruleInvalidWaiver, Severity: finding.Error, Path: path,
 				Message: fmt.Sprintf("annotation %s waives unknown rule %q", k, rule)})
+		case rule == rulePolicyError:
+			// The object would decide whether a failing policy counts.
+			bad = append(bad, finding.Finding{Rule: ruleInvalidWaiver, Severity: finding.Error, Path: path,
+				Message: fmt.Sprintf("annotation %s: a policy that fails on an object cannot be waived by the object (a configuration waiver can)", k)})
 		case reason == "":
 			bad = append(bad, finding.Finding{Rule: ruleInvalidWaiver, Severity: finding.Error, Path: path,
 				Message: fmt.Sprintf("annotation %s gives no reason; its value must say why the rule does not apply", k)})

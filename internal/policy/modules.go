@@ -20,6 +20,7 @@ import (
 
 // Package paths of the pack.
 var (
+	mljobRoot = ast.MustParseRef("data.mljob")
 	rulesRoot = ast.MustParseRef("data.mljob.rules")
 	libRoot   = ast.MustParseRef("data.mljob.lib")
 )
@@ -179,23 +180,41 @@ func (s *moduleSet) add(srcs []source, builtin bool) diag.List {
 	return errs
 }
 
-// checkUserPackage refuses a user module that would add rules to the pack:
-// mljob.lib, a built-in rule, or a package nested under mljob.rules.X.
+// checkUserPackage confines a user module to its own rule: its package is
+// mljob.rules.NAME, NAME no built-in rule's. Rule heads are relative to
+// the package, so a module of another package could add to mljob's own
+// (package mljob: rules.plaintext_secret._ignored(_) if true silences a
+// built-in rule; lib.is_set(_, _) if true changes every rule that asks).
+// Test files, which only `policy test` loads, may have packages of their
+// own, but not mljob's.
 func (s *moduleSet) checkUserPackage(m *ast.Module) *diag.Diagnostic {
 	pkg := m.Package.Path
 	pos := astPos(m.Package.Location)
+	name, isRule := rulePackageName(m)
 	switch {
 	case pkg.HasPrefix(libRoot):
 		return diag.Errorf(pos, "", "package %s is mljob's helper library; import data.mljob.lib instead of adding to it", packageName(pkg))
-	case pkg.HasPrefix(rulesRoot) && len(pkg) != len(rulesRoot)+1:
-		return diag.Errorf(pos, "", "package %s: a rule's package is mljob.rules.NAME, one level below mljob.rules", packageName(pkg))
-	}
-	if name, ok := rulePackageName(m); ok {
+	case pkg.HasPrefix(rulesRoot) && len(pkg) > len(rulesRoot)+1:
+		if p, ok := s.rules[refName(pkg[len(rulesRoot)])]; ok && p.builtin {
+			return diag.Errorf(pos, "", "package %s is below the built-in rule %s; choose another name", packageName(pkg), p.meta.ID)
+		}
+		if !isTest(m.Package.Location.File) {
+			return diag.Errorf(pos, "", "package %s: a rule's package is mljob.rules.NAME, one level below mljob.rules", packageName(pkg))
+		}
+	case isRule:
 		if p, ok := s.rules[name]; ok && p.builtin {
 			return diag.Errorf(pos, "", "package %s is the built-in rule %s; choose another name", packageName(pkg), p.meta.ID)
 		}
+	case pkg.HasPrefix(mljobRoot) || !isTest(m.Package.Location.File):
+		return diag.Errorf(pos, "", "package %s: a policy's package is mljob.rules.NAME, the rule it defines; rules in other packages could change mljob's own", packageName(pkg))
 	}
 	return nil
+}
+
+// refName is a package path element as a name ("" if it is none).
+func refName(t *ast.Term) string {
+	s, _ := t.Value.(ast.String)
+	return string(s)
 }
 
 // rulePackageName returns NAME for package mljob.rules.NAME.

@@ -11,17 +11,23 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/input"
 	"github.com/mljob/mljob/internal/rules"
 )
 
@@ -35,20 +41,86 @@ type Options struct {
 	Params map[string]map[string]any
 	// Disabled rules are not evaluated.
 	Disabled []string
+	// Limits bound the evaluation; zero fields take DefaultLimits'.
+	Limits Limits
 }
+
+// Limits bound what evaluating the rules may cost, so that a user policy
+// cannot hang or exhaust a run (a loop over numbers.range, a comprehension
+// over millions of values). A rule stopped by one gets a policy-error
+// finding of its own; the other rules' findings stand.
+type Limits struct {
+	// Object is how long the rules may take on one object, together (the
+	// built-in rules go first).
+	Object time.Duration
+	// Run is how long a run's evaluations may take, from the first; after
+	// it, Eval returns ErrRunBudget.
+	Run time.Duration
+	// Memory is how much the heap may grow while a rule evaluates.
+	Memory int64
+}
+
+// DefaultLimits are generous: the built-in rules take about a millisecond
+// and a few hundred KiB an object.
+var DefaultLimits = Limits{Object: 2 * time.Second, Run: 2 * time.Minute, Memory: 64 << 20}
+
+// ErrRunBudget is returned by Eval once the run's time budget is spent.
+var ErrRunBudget = errors.New("policy evaluation stopped")
 
 // Engine evaluates compiled rules. It is safe for concurrent use.
 type Engine struct {
-	rules []*rule // enabled, sorted by id
+	rules []*rule // enabled: the built-in ones, then the user's, by id
 	byID  map[string]*rule
 	store storage.Store
 	// set is every rule a run with this engine knows: the built-in
 	// catalogue and the user's rules.
-	set *rules.Set
+	set    *rules.Set
+	limits Limits
+
+	startOnce sync.Once
+	deadline  time.Time // of the run, set by the first Eval
+
+	stopMu sync.Mutex
+	stops  map[string]*Stop // by rule id
+}
+
+// Stop is a rule a limit stopped: which, why, and on how many objects.
+type Stop struct {
+	Rule    string
+	Pos     diag.Pos // where the rule is written
+	Reason  string
+	Objects int
+}
+
+// Stopped returns the rules a limit stopped so far, by id.
+func (e *Engine) Stopped() []Stop {
+	e.stopMu.Lock()
+	defer e.stopMu.Unlock()
+	out := make([]Stop, 0, len(e.stops))
+	for _, id := range sortedKeys(e.stops) {
+		out = append(out, *e.stops[id])
+	}
+	return out
+}
+
+func (e *Engine) stopped(r *rule, reason error) {
+	e.stopMu.Lock()
+	defer e.stopMu.Unlock()
+	if e.stops == nil {
+		e.stops = map[string]*Stop{}
+	}
+	s := e.stops[r.meta.ID]
+	if s == nil {
+		s = &Stop{Rule: r.meta.ID, Pos: r.pos, Reason: reason.Error()}
+		e.stops[r.meta.ID] = s
+	}
+	s.Objects++
 }
 
 type rule struct {
 	meta     rules.Meta
+	builtin  bool
+	pos      diag.Pos // where the rule is written
 	query    rego.PreparedEvalQuery
 	defaults map[string]any
 	// params is input.params: the defaults with the configured values
@@ -98,7 +170,7 @@ func Load(opts Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("prepare rule %s: %w", p.meta.ID, err)
 		}
-		e.byID[p.meta.ID] = &rule{meta: p.meta, query: q, defaults: defaults[name], enabled: true}
+		e.byID[p.meta.ID] = &rule{meta: p.meta, builtin: p.builtin, pos: p.pos, query: q, defaults: defaults[name], enabled: true}
 	}
 	if err := e.configure(opts); err != nil {
 		return nil, err
@@ -127,7 +199,25 @@ func Load(opts Options) (*Engine, error) {
 			e.rules = append(e.rules, r)
 		}
 	}
-	sort.Slice(e.rules, func(i, j int) bool { return e.rules[i].meta.ID < e.rules[j].meta.ID })
+	// The built-in rules go first: a slow user rule cannot spend the
+	// object's time before they run.
+	sort.Slice(e.rules, func(i, j int) bool {
+		a, b := e.rules[i], e.rules[j]
+		if a.builtin != b.builtin {
+			return a.builtin
+		}
+		return a.meta.ID < b.meta.ID
+	})
+	e.limits = opts.Limits
+	if e.limits.Object <= 0 {
+		e.limits.Object = DefaultLimits.Object
+	}
+	if e.limits.Run <= 0 {
+		e.limits.Run = DefaultLimits.Run
+	}
+	if e.limits.Memory <= 0 {
+		e.limits.Memory = DefaultLimits.Memory
+	}
 	return e, nil
 }
 
@@ -294,7 +384,11 @@ func (e *Engine) Docs() []rules.Doc {
 // Eval runs every enabled rule on obj, a Kubernetes object as JSON values
 // read from file. Only batch/v1 Jobs and CronJobs are evaluated. Findings
 // carry the field path of the problem but no position (the caller maps the
-// path to a line), sorted by rule, path and message.
+// path to a line), sorted by rule, path and message. A rule that fails on
+// the object (an error, a value of the wrong shape, the object's time or
+// the memory limit) adds a policy-error finding naming it, and the other
+// rules' findings stand. The error is ErrRunBudget, once the run's time is
+// spent.
 func (e *Engine) Eval(obj map[string]any, file string) ([]finding.Finding, error) {
 	return e.EvalWith(obj, file, nil)
 }
@@ -307,6 +401,10 @@ func (e *Engine) EvalWith(obj map[string]any, file string, params map[string]map
 	if obj["apiVersion"] != "batch/v1" || (kind != "Job" && kind != "CronJob") {
 		return nil, nil
 	}
+	e.startOnce.Do(func() { e.deadline = time.Now().Add(e.limits.Run) })
+	if !time.Now().Before(e.deadline) {
+		return nil, fmt.Errorf("%w after %v, mljob's limit per run", ErrRunBudget, e.limits.Run)
+	}
 	v, err := ast.InterfaceToValue(obj)
 	if err != nil {
 		return nil, fmt.Errorf("policy input: %w", err)
@@ -314,7 +412,13 @@ func (e *Engine) EvalWith(obj map[string]any, file string, params map[string]map
 	object, fileTerm := ast.NewTerm(v), ast.StringTerm(file)
 	ident := objectIdent(obj)
 
-	ctx := context.Background()
+	deadline := time.Now().Add(e.limits.Object)
+	budget := errObjectBudget
+	if e.deadline.Before(deadline) {
+		deadline, budget = e.deadline, errRunBudget
+	}
+	ctx, cancel := context.WithDeadlineCause(context.Background(), deadline, budget)
+	defer cancel()
 	// One read transaction for all rules of this object.
 	txn, err := e.store.NewTransaction(ctx)
 	if err != nil {
@@ -339,30 +443,20 @@ func (e *Engine) EvalWith(obj map[string]any, file string, params map[string]map
 			[2]*ast.Term{ast.InternedTerm("file"), fileTerm},
 			[2]*ast.Term{ast.InternedTerm("params"), ruleParams},
 		)
-		rs, err := r.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalVirtualCache(cache))
+		fs, err := e.evalRule(ctx, r, input, txn, cache, ident)
 		if err != nil {
-			return nil, fmt.Errorf("rule %s: %w", r.meta.ID, err)
-		}
-		if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-			continue
-		}
-		vs, ok := rs[0].Expressions[0].Value.([]any)
-		if !ok {
-			return nil, fmt.Errorf("rule %s: violation is not a set", r.meta.ID)
-		}
-		for _, x := range vs {
-			msg, path, err := violation(x)
-			if err != nil {
-				return nil, fmt.Errorf("rule %s: %w", r.meta.ID, err)
+			if errors.Is(context.Cause(ctx), errRunBudget) {
+				return nil, fmt.Errorf("%w after %v, mljob's limit per run", ErrRunBudget, e.limits.Run)
 			}
 			out = append(out, finding.Finding{
-				Rule:     r.meta.ID,
-				Severity: r.meta.Severity,
-				Message:  msg,
-				Path:     path,
+				Rule:     rules.PolicyError,
+				Severity: finding.Error,
+				Message:  fmt.Sprintf("rule %s: %v", r.meta.ID, err),
 				Object:   ident,
 			})
+			continue
 		}
+		out = append(out, fs...)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -391,6 +485,117 @@ func known(over, defaults map[string]any) map[string]any {
 	return out
 }
 
+// Why an evaluation was stopped.
+var (
+	errObjectBudget = errors.New("object budget")
+	errRunBudget    = errors.New("run budget")
+	errMemory       = errors.New("memory")
+)
+
+// fixedTime is the clock policies see (none reads it: see sandbox.go).
+var fixedTime = time.Unix(0, 0).UTC()
+
+// zeroReader is the randomness policies get: none.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// evalRule evaluates one rule on the object, under the memory guard. Its
+// errors never quote the object: values may be secrets.
+func (e *Engine) evalRule(parent context.Context, r *rule, input ast.Value, txn storage.Transaction, cache *objectCache, ident finding.Object) ([]finding.Finding, error) {
+	if err := parent.Err(); err != nil {
+		err := stopped(context.Cause(parent), e.limits)
+		e.stopped(r, err)
+		return nil, err
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	release := guard.watch(e.limits.Memory, cancel)
+	opts := []rego.EvalOption{rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalVirtualCache(cache),
+		rego.EvalTime(fixedTime), rego.EvalSeed(zeroReader{})}
+	if !r.builtin {
+		opts = append(opts, rego.EvalQueryTracer(newStepGuard(e.limits.Memory, cancel)))
+	}
+	rs, err := r.query.Eval(ctx, opts...)
+	release()
+	// A cancelled evaluation may end without an error (a built-in that
+	// stops early makes the rule undefined): what it found is not the
+	// rule's verdict either way.
+	if cause := context.Cause(ctx); cause != nil {
+		err := stopped(cause, e.limits)
+		e.stopped(r, err)
+		return nil, err
+	}
+	if err != nil {
+		return nil, evalError(err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, nil
+	}
+	vs, ok := rs[0].Expressions[0].Value.([]any)
+	if !ok {
+		return nil, fmt.Errorf("violation is %s, not a set", jsonType(rs[0].Expressions[0].Value))
+	}
+	var out []finding.Finding
+	for _, x := range vs {
+		msg, path, err := violation(x)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, finding.Finding{
+			Rule:     r.meta.ID,
+			Severity: r.meta.Severity,
+			Message:  msg,
+			Path:     path,
+			Object:   ident,
+		})
+	}
+	return out, nil
+}
+
+// stopped says why an evaluation was cut short.
+func stopped(cause error, l Limits) error {
+	switch {
+	case errors.Is(cause, errMemory):
+		return fmt.Errorf("evaluation stopped: it took more than %s of memory, mljob's limit", sizeString(l.Memory))
+	case errors.Is(cause, errRunBudget):
+		return fmt.Errorf("evaluation stopped after %v, mljob's limit per run", l.Run)
+	default:
+		return fmt.Errorf("evaluation stopped after %v, mljob's limit per object (the rules together)", l.Object)
+	}
+}
+
+// evalError describes an OPA evaluation error by its kind and where in the
+// policy it happened. OPA's own messages often quote the values involved
+// (to_number("hf_secret..."): invalid syntax), and the object's values
+// may be secrets: they are not repeated.
+func evalError(err error) error {
+	var te *topdown.Error
+	if !errors.As(err, &te) {
+		return errors.New("evaluation failed")
+	}
+	what := map[string]string{
+		topdown.ConflictErr:  "conflicting values: a complete rule, function or object produced more than one value",
+		topdown.TypeErr:      "a built-in function got an argument of the wrong type",
+		topdown.BuiltinErr:   "a built-in function failed",
+		topdown.WithMergeErr: "a with statement could not replace the document",
+		topdown.InternalErr:  "internal error",
+		topdown.CancelErr:    "evaluation cancelled",
+	}[te.Code]
+	if what == "" {
+		what = te.Code
+	}
+	if te.Location != nil {
+		return fmt.Errorf("%s (%s at %s)", what, te.Code, astPos(te.Location))
+	}
+	return fmt.Errorf("%s (%s)", what, te.Code)
+}
+
+var sizeString = input.SizeString
+
 // violation reads one member of a rule's violation set.
 func violation(x any) (msg, path string, err error) {
 	m, ok := x.(map[string]any)
@@ -398,14 +603,39 @@ func violation(x any) (msg, path string, err error) {
 		msg, ok = m["msg"].(string)
 	}
 	if !ok || msg == "" {
-		return "", "", fmt.Errorf(`violation must be an object {"msg": string, "path": string}, got %v`, x)
+		return "", "", fmt.Errorf(`violation must be an object {"msg": string, "path": string}, got %s`, jsonType(x))
 	}
 	if p, ok := m["path"]; ok {
 		if path, ok = p.(string); !ok {
-			return "", "", fmt.Errorf("violation path must be a string, got %v", p)
+			return "", "", fmt.Errorf("violation path must be a string, got %s", jsonType(p))
 		}
 	}
 	return msg, path, nil
+}
+
+// jsonType names the JSON type of v, for errors that must not quote it.
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		if x == "" {
+			return "an empty string"
+		}
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number, float64, int, int64:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		if _, ok := x["msg"]; ok {
+			return "an object whose msg is " + jsonType(x["msg"])
+		}
+		return "an object without msg"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 func objectIdent(obj map[string]any) finding.Object {

@@ -21,8 +21,13 @@ var denied = []struct{ name, reason string }{
 	{"providers.aws.sign_req", "policies have no network access"},
 	{"opa.runtime", "policies cannot read the environment or mljob's configuration; use rule parameters"},
 	{"time.now_ns", "findings must not depend on the clock; pass dates as rule parameters"},
+	{"io.jwt.decode_verify", "it checks tokens against the clock; findings must not depend on it (io.jwt.decode and io.jwt.verify_* do not)"},
+	{"crypto.x509.parse_and_verify_certificates", "it checks certificates against the clock; findings must not depend on it"},
+	{"crypto.x509.parse_and_verify_certificates_with_options", "it checks certificates against the clock; findings must not depend on it"},
 	{"rand.intn", "findings must be the same on every run"},
 	{"uuid.rfc4122", "findings must be the same on every run"},
+	{"io.jwt.encode_sign", "signatures of some algorithms (ES256, PS256) are random; findings must be the same on every run"},
+	{"io.jwt.encode_sign_raw", "signatures of some algorithms (ES256, PS256) are random; findings must be the same on every run"},
 }
 
 // deniedReason returns why name is not available, or "".

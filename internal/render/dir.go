@@ -10,8 +10,12 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pmezard/go-difflib/difflib"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // DirOptions says what else goes into the output directory.
@@ -32,19 +36,27 @@ var ErrEmpty = errors.New("nothing was rendered")
 
 // planDir checks the documents' file names and returns name -> content.
 // Nothing is written: a bad name stops the render before any file changes.
+// Names that differ only in case are refused: on a case-insensitive file
+// system (macOS, Windows; a checkout there) they are one file.
 func planDir(docs []Document, opts DirOptions) (map[string][]byte, error) {
 	files := make(map[string][]byte, len(docs))
 	owner := map[string]*Document{}
+	folded := map[string]*Document{}
 	for i := range docs {
 		d := &docs[i]
 		name := d.FileName()
-		if name != filepath.Base(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.Contains(name, "..") {
+		if name != filepath.Base(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.Contains(name, "..") || !printable(name) {
 			return nil, d.Errorf("", "%s name %q cannot be a file name in the output directory", d.Kind(), d.Name())
 		}
 		if prev, ok := owner[name]; ok {
 			return nil, d.Errorf("", "%s %s exists in namespaces %s and %s; render them to separate directories", d.Kind(), d.Name(), prev.Namespace(), d.Namespace())
 		}
+		key := foldName(name)
+		if prev, ok := folded[key]; ok {
+			return nil, d.Errorf("", "%s %q and %s %q would be written to %s and %s, one file on a case-insensitive file system; rename one", prev.Kind(), prev.Name(), d.Kind(), d.Name(), prev.FileName(), name)
+		}
 		owner[name] = d
+		folded[key] = d
 		files[name] = FileContent(d)
 	}
 	if opts.Kustomization {
@@ -63,8 +75,8 @@ func planDir(docs []Document, opts DirOptions) (map[string][]byte, error) {
 // Other files are the user's: one with the name of a planned file is an
 // error, never overwritten. Removing every generated file is refused
 // unless opts.AllowEmpty.
-func existing(dir string, files map[string][]byte, opts DirOptions) (map[string][]byte, error) {
-	entries, err := os.ReadDir(dir)
+func existing(root, dir string, files map[string][]byte, opts DirOptions) (map[string][]byte, error) {
+	entries, err := os.ReadDir(root)
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
@@ -84,7 +96,7 @@ func existing(dir string, files map[string][]byte, opts DirOptions) (map[string]
 			}
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(root, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -107,6 +119,26 @@ func existing(dir string, files map[string][]byte, opts DirOptions) (map[string]
 	return out, nil
 }
 
+// printable reports whether a file name is valid UTF-8 without control
+// characters (a NUL, a newline, an escape sequence).
+func printable(name string) bool {
+	if !utf8.ValidString(name) {
+		return false
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || r == utf8.RuneError || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// foldName is a name as case-insensitive file systems compare names:
+// Unicode case folding after normalization.
+func foldName(name string) string {
+	return cases.Fold().String(norm.NFC.String(name))
+}
+
 func namesList(names []string) string {
 	if len(names) == 1 {
 		return names[0] + " is"
@@ -118,89 +150,85 @@ func namesList(names []string) string {
 // earlier render wrote that are no longer generated. Files without the
 // generated header are never touched.
 //
-// Every file is first written to a temporary file in dir, then renamed
-// into place, so no file is ever half-written. SIGINT and SIGTERM are held
-// back while the renames run, so an interrupted render leaves either the
-// old or the new set of files.
+// A kill at any moment leaves dir with either the complete old set of
+// generated files or the complete new set (see switch.go): the new set is
+// written into a staging directory inside dir and switched in at once.
+// SIGINT, SIGTERM and SIGHUP stop a render while it writes (dir is left as
+// it was) and are held back while it switches. What an interrupted render
+// leaves behind, the next one removes, and CheckDir reports.
 func WriteDir(dir string, docs []Document, opts DirOptions) error {
 	files, err := planDir(docs, opts)
 	if err != nil {
 		return err
 	}
-	old, err := existing(dir, files, opts)
+	root, err := outputRoot(dir)
 	if err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := recoverDir(root); err != nil {
+		return fmt.Errorf("write output: %s: cleaning up after an interrupted render: %w", filepath.ToSlash(dir), err)
+	}
+	old, err := existing(root, dir, files, opts)
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if upToDate(old, files) {
+		return nil
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
 
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 
-	names := sortedNames(files)
-	temps := make(map[string]string, len(names))
-	cleanup := func() {
-		for _, t := range temps {
-			os.Remove(t)
-		}
+	stage, err := os.MkdirTemp(root, stagePrefix)
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
 	}
-	for _, name := range names {
-		if bytes.Equal(old[name], files[name]) {
-			continue // unchanged: keep the file and its time stamp
+	for _, name := range sortedNames(files) {
+		if err := stageFile(root, stage, name, files[name], old); err != nil {
+			os.RemoveAll(stage)
+			return fmt.Errorf("write output: %w", err)
 		}
-		tmp, err := writeTemp(dir, files[name])
-		if err != nil {
-			cleanup()
-			return err
-		}
-		temps[name] = tmp
 		select {
 		case s := <-sigs:
-			cleanup()
-			return fmt.Errorf("write output: interrupted by %v; %s is unchanged", s, dir)
+			os.RemoveAll(stage)
+			return fmt.Errorf("write output: interrupted by %v; %s is unchanged", s, filepath.ToSlash(dir))
 		default:
 		}
 	}
-	for _, name := range names {
-		tmp, ok := temps[name]
-		if !ok {
-			continue
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-			cleanup()
-			return fmt.Errorf("write output: %w", err)
-		}
-		delete(temps, name)
-	}
-	for name := range old {
-		if _, keep := files[name]; !keep {
-			if err := os.Remove(filepath.Join(dir, name)); err != nil {
-				return fmt.Errorf("write output: %w", err)
-			}
-		}
+	if err := switchDir(root, stage, old, files); err != nil {
+		return fmt.Errorf("write output: %w; %s is unchanged", err, filepath.ToSlash(dir))
 	}
 	return nil
 }
 
-func writeTemp(dir string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".mljob-*.tmp")
-	if err != nil {
-		return "", fmt.Errorf("write output: %w", err)
+// upToDate reports whether the generated files are exactly files.
+func upToDate(old, files map[string][]byte) bool {
+	if len(old) != len(files) {
+		return false
 	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	for name, b := range files {
+		if cur, ok := old[name]; !ok || !bytes.Equal(cur, b) {
+			return false
+		}
 	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
+	return true
+}
+
+// stageFile puts a file of the new set into the staging directory: a
+// link to the current file when it does not change (which keeps its time
+// stamp), else a new file.
+func stageFile(root, stage, name string, data []byte, old map[string][]byte) error {
+	dst := filepath.Join(stage, name)
+	if cur, ok := old[name]; ok && bytes.Equal(cur, data) {
+		if os.Link(filepath.Join(root, name), dst) == nil {
+			return nil
+		}
 	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("write output: %w", err)
-	}
-	return f.Name(), nil
+	return os.WriteFile(dst, data, 0o644)
 }
 
 func sortedNames(m map[string][]byte) []string {
@@ -217,12 +245,17 @@ type DirDiff struct {
 	// Stale files differ, Missing ones are not there, Extra ones were
 	// generated earlier but are no longer. Sorted.
 	Stale, Missing, Extra []string
+	// Leftovers are what an interrupted render left (a staging
+	// directory); the next render removes them.
+	Leftovers []string
 	// Diff is a unified diff of every difference.
 	Diff string
 }
 
 // Clean reports whether dir is up to date.
-func (d *DirDiff) Clean() bool { return len(d.Stale)+len(d.Missing)+len(d.Extra) == 0 }
+func (d *DirDiff) Clean() bool {
+	return len(d.Stale)+len(d.Missing)+len(d.Extra)+len(d.Leftovers) == 0
+}
 
 // String is the report `render --check` prints.
 func (d *DirDiff) String() string {
@@ -236,6 +269,9 @@ func (d *DirDiff) String() string {
 	for _, f := range d.Extra {
 		fmt.Fprintf(&b, "extra:   %s (generated earlier, no longer rendered)\n", f)
 	}
+	for _, f := range d.Leftovers {
+		fmt.Fprintf(&b, "leftover: %s (an interrupted render left it; the next render removes it)\n", f)
+	}
 	b.WriteString(d.Diff)
 	return b.String()
 }
@@ -246,11 +282,21 @@ func CheckDir(dir string, docs []Document, opts DirOptions) (*DirDiff, error) {
 	if err != nil {
 		return nil, err
 	}
-	old, err := existing(dir, files, opts)
+	root, err := outputRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("check output: %w", err)
+	}
+	old, err := existing(root, dir, files, opts)
 	if err != nil {
 		return nil, fmt.Errorf("check output: %w", err)
 	}
 	d := &DirDiff{}
+	for _, l := range leftovers(root) {
+		if rel, err := filepath.Rel(root, l); err == nil {
+			l = filepath.Join(dir, rel)
+		}
+		d.Leftovers = append(d.Leftovers, filepath.ToSlash(l))
+	}
 	var diff strings.Builder
 	for _, name := range sortedNames(files) {
 		path := filepath.ToSlash(filepath.Join(dir, name))

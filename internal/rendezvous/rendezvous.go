@@ -89,13 +89,11 @@ func New(docs []*manifest.Document, namespace string) *Check {
 		if ns == "" {
 			ns = namespace
 		}
+		if !Candidate(d) {
+			continue
+		}
 		switch kube.GVK(d.APIVersion, d.Kind) {
 		case kube.JobV1:
-			// Most Jobs are not distributed: spare decoding them here,
-			// one at a time (the checks decode them in parallel).
-			if d.Typed == nil && !bytes.Contains(d.JSON, []byte(`"subdomain"`)) && !bytes.Contains(d.JSON, []byte("MASTER_ADDR")) {
-				continue
-			}
 			if j, ok := validate.Decoded(d).(*batchv1.Job); ok && Distributed(j) {
 				jobs = append(jobs, job{d, j, ns})
 			}
@@ -112,6 +110,25 @@ func New(docs []*manifest.Document, namespace string) *Check {
 		c.findings[d] = dedup(fs)
 	}
 	return c
+}
+
+// Candidate reports whether d may be a distributed Job or a Service: the
+// documents New needs to see. Other documents never have findings of
+// this rule, so a caller may check them before New is called. Most Jobs
+// are not distributed: this spares decoding them (a Job that is not
+// decoded yet is told by its JSON).
+func Candidate(d *manifest.Document) bool {
+	switch kube.GVK(d.APIVersion, d.Kind) {
+	case kube.JobV1:
+		if d.Typed == nil {
+			return bytes.Contains(d.JSON, []byte(`"subdomain"`)) || bytes.Contains(d.JSON, []byte("MASTER_ADDR"))
+		}
+		j, ok := d.Typed.(*batchv1.Job)
+		return ok && Distributed(j)
+	case kube.ServiceV1:
+		return true
+	}
+	return false
 }
 
 // Distributed reports whether j is a distributed Job: more than one pod,

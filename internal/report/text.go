@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mljob/mljob/internal/finding"
 )
@@ -50,7 +53,7 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		}
 		fmt.Fprintln(bw, findingLine(f, paint))
 		if fix := r.fix(f); fix != "" && f.Suppressed == nil && !opts.NoFix {
-			fmt.Fprintln(bw, "  "+paint(sgrDim, "fix: "+oneLine(fix)))
+			fmt.Fprintln(bw, "  "+paint(sgrDim, "fix: "+Escape(oneLine(fix))))
 		}
 	}
 	if len(r.Findings) > 0 {
@@ -66,9 +69,58 @@ func findingLine(f finding.Finding, paint func(sgr, s string) string) string {
 	sev, waived := paint(severitySGR[f.Severity], f.Severity.String()), ""
 	if f.Suppressed != nil {
 		sev = paint(sgrDim, f.Severity.String())
-		waived = " " + paint(sgrDim, "(waived: "+f.Suppressed.Reason+")")
+		waived = " " + paint(sgrDim, "(waived: "+Escape(f.Suppressed.Reason)+")")
 	}
-	return fmt.Sprintf("%s: %s: %s: %s%s", position(f), sev, subject(f), f.Message, waived)
+	return fmt.Sprintf("%s: %s: %s: %s%s", EscapeLine(position(f)), sev, Escape(subject(f)), Escape(f.Message), waived)
+}
+
+// EscapeLine is Escape for what starts a line: a leading "::" (a GitHub
+// Actions workflow command, from a file named so) becomes "./::".
+func EscapeLine(s string) string {
+	if strings.HasPrefix(s, "::") {
+		s = "./" + s
+	}
+	return Escape(s)
+}
+
+// Escape makes a string of the user's safe to print on a terminal or in a
+// CI log: control characters (a newline that would start a forged
+// "file:1:1: error:" or "::error::" line, an escape sequence), Unicode
+// format characters (bidirectional overrides) and invalid UTF-8 are
+// written as Go escapes (\n, \x1b, \u202e). Tabs stay.
+func Escape(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || r != '\t' && unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteByte('\t')
+		case r < 0x100 && unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 func noPaint(_, s string) string { return s }

@@ -96,6 +96,13 @@ func Identify(doc *manifest.Document) (Identity, []finding.Finding) {
 
 // identifyStrings classifies a document whose apiVersion and kind are
 // strings.
+// IdentifyHead is Identify for a document whose apiVersion and kind are
+// both strings: what they say it is.
+func IdentifyHead(apiVersion, kind string) Identity {
+	id, _ := identifyStrings(apiVersion, kind)
+	return id
+}
+
 func identifyStrings(av, kind string) (Identity, []finding.Finding) {
 	if kube.IsBatch(av, kind) {
 		return Batch, nil

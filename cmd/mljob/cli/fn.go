@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/mljob/mljob/internal/krmfn"
@@ -40,8 +42,20 @@ functions' output even then).`,
   mljob fn < resource-list.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := krmfn.Run(cmd.InOrStdin(), cmd.OutOrStdout(), krmfn.LintValidator); err != nil {
-				return &exitError{code: ExitFindings, err: err}
+			cfg, err := findConfig()
+			if err != nil {
+				return err
+			}
+			if err := krmfn.Run(cmd.InOrStdin(), cmd.OutOrStdout(), krmfn.LintValidator, cfg.MaxInputSize()); err != nil {
+				// Findings fail the function with 1, unusable input
+				// (the ResourceList, its functionConfig, the workloads)
+				// with 2.
+				code := ExitFindings
+				var bad *krmfn.InputError
+				if errors.As(err, &bad) {
+					code = ExitInput
+				}
+				return &exitError{code: code, err: err}
 			}
 			return nil
 		},

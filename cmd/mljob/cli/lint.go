@@ -97,7 +97,7 @@ directory without a Job or CronJob is said on stderr, and is not an error.`,
 func writeLint(cmd *cobra.Command, f report.Format, out outputFlags, res *pipeline.LintResult, min finding.Severity) error {
 	printDiags(cmd.ErrOrStderr(), res.Errors)
 	for _, p := range res.Empty {
-		fmt.Fprintf(cmd.ErrOrStderr(), "mljob: %s: no Job or CronJob found\n", p)
+		fmt.Fprintf(cmd.ErrOrStderr(), "mljob: %s: no Job or CronJob found\n", report.Escape(p))
 	}
 	rep := report.New(res.Findings, res.Objects, res.Skipped)
 	rep.Rules = res.Rules

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/mljob/mljob/internal/config"
+	"github.com/mljob/mljob/internal/input"
 	"github.com/mljob/mljob/internal/pipeline"
 )
 
@@ -16,6 +18,7 @@ type lintConfigFlags struct {
 	config   string
 	noConfig bool
 	only     []string
+	maxInput string
 }
 
 func (lc *lintConfigFlags) register(fl *pflag.FlagSet, opts *pipeline.LintOptions) {
@@ -25,6 +28,25 @@ func (lc *lintConfigFlags) register(fl *pflag.FlagSet, opts *pipeline.LintOption
 	fl.StringSliceVar(&lc.only, "only", nil, "report only these `RULES` (comma-separated ids; see mljob rules)")
 	fl.BoolVar(&opts.WholeProjects, "whole-projects", false, "a .cue file argument stands for its directory's project (for pre-commit)")
 	fl.StringVar(&opts.Overlay, "overlay", "", "build the kustomize overlay in `DIR` on the CUE workloads, and check the result")
+	registerMaxInput(fl, &lc.maxInput)
+}
+
+// registerMaxInput adds --max-input-size.
+func registerMaxInput(fl *pflag.FlagSet, v *string) {
+	fl.StringVar(v, "max-input-size", "", "read no file or standard input larger than `SIZE` (e.g. 64Mi, 100MB; default "+input.SizeString(input.DefaultMaxSize)+", or lint.maxInputSize in the configuration)")
+}
+
+// maxInputSize is the input size limit: the flag's, else the
+// configuration's (0: the default).
+func maxInputSize(flag string, cfg *config.Config) (int64, error) {
+	if flag == "" {
+		return cfg.MaxInputSize(), nil
+	}
+	n, err := input.ParseSize(flag)
+	if err != nil {
+		return 0, fmt.Errorf("--max-input-size: %w", err)
+	}
+	return n, nil
 }
 
 // apply loads the configuration and fills in what flags left unset.
@@ -45,6 +67,9 @@ func (lc *lintConfigFlags) apply(cmd *cobra.Command, opts *pipeline.LintOptions,
 	}
 	opts.Config = cfg
 	opts.Only = lc.only
+	if opts.MaxInputSize, err = maxInputSize(lc.maxInput, cfg); err != nil {
+		return err
+	}
 	if cfg == nil {
 		return nil
 	}

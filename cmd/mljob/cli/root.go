@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mljob/mljob/internal/diag"
+	"github.com/mljob/mljob/internal/load"
+	"github.com/mljob/mljob/internal/report"
 )
 
 // Exit codes.
@@ -34,9 +37,18 @@ func (e *exitError) Error() string {
 	return e.err.Error()
 }
 
-// Main runs mljob with os.Args and returns the exit code. It writes the
-// profiles that MLJOB_CPUPROFILE and MLJOB_MEMPROFILE ask for.
+// Main runs mljob with os.Args and returns the exit code. CUE projects
+// are evaluated in a child process under a budget (see load.Isolate): the
+// same executable, started as an evaluator. It writes the profiles that
+// MLJOB_CPUPROFILE and MLJOB_MEMPROFILE ask for; a profiled run evaluates
+// CUE in process, where the profile sees it, without the budget.
 func Main() int {
+	if code, ok := load.ServeEvaluator(); ok {
+		return code
+	}
+	if os.Getenv(EnvCPUProfile) == "" && os.Getenv(EnvMemProfile) == "" {
+		load.Isolate()
+	}
 	defer startProfiles(os.Stderr)()
 	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
@@ -52,10 +64,12 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
+	// Messages name the user's files and quote their values: they are
+	// escaped, one line per diagnostic.
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, ee.err)
+			fmt.Fprintln(stderr, report.EscapeLine(ee.err.Error()))
 		}
 		return ee.code
 	}
@@ -65,10 +79,12 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &list) && err.Error() == list.Error():
 		// Diagnostics start with their position, as compilers print them.
 		printDiags(stderr, list)
-	case errors.As(err, &list), errors.As(err, &d):
-		fmt.Fprintln(stderr, err)
+	case errors.As(err, &list):
+		printWrapped(stderr, err, list)
+	case errors.As(err, &d):
+		printWrapped(stderr, err, diag.List{d})
 	default:
-		fmt.Fprintln(stderr, "mljob:", err)
+		fmt.Fprintln(stderr, report.EscapeLine("mljob: "+err.Error()))
 	}
 	// Everything else (flags, arguments, files) is unusable input.
 	return ExitInput
@@ -80,14 +96,34 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 const MaxPrinted = 20
 
 // printDiags prints problems one a line, at most MaxPrinted, then how
-// many more there are.
+// many more there are. Messages name the user's files and quote their
+// values: each is escaped, so that a newline in one cannot start a
+// forged line.
 func printDiags(w io.Writer, list diag.List) {
 	for i, d := range list {
 		if i == MaxPrinted {
 			fmt.Fprintf(w, "and %d more\n", len(list)-MaxPrinted)
 			return
 		}
-		fmt.Fprintln(w, d)
+		fmt.Fprintln(w, report.EscapeLine(d.Error()))
+	}
+}
+
+// printWrapped prints err, which holds list: what err says around the
+// list, then the list.
+func printWrapped(w io.Writer, err error, list diag.List) {
+	full, inner := err.Error(), list.Error()
+	before, after, ok := strings.Cut(full, inner)
+	if !ok {
+		fmt.Fprintln(w, report.EscapeLine(full))
+		return
+	}
+	if before = strings.TrimSuffix(before, "\n"); before != "" {
+		fmt.Fprintln(w, report.EscapeLine(before))
+	}
+	printDiags(w, list)
+	if after = strings.TrimPrefix(after, "\n"); after != "" {
+		fmt.Fprintln(w, report.EscapeLine(after))
 	}
 }
 

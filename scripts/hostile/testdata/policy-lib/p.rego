@@ -1,0 +1,3 @@
+package mljob.lib
+
+is_set(_, _) if true
