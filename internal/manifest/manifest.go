@@ -477,6 +477,17 @@ func readChunk(file string, c chunk, want func(head *Document) bool) ([]*Documen
 	if n := countItems(c.data); n > maxItems {
 		return nil, 0, diag.Errorf(at, "", "document has more than %d keys and items, mljob's limit per document (the API server accepts objects of at most 3 MiB)", maxItems)
 	}
+	if want != nil {
+		if h, ok := quickHead(file, c); ok && !want(h) {
+			return []*Document{h}, 0, nil
+		}
+	}
+	return parseChunk(file, c, want)
+}
+
+// parseChunk is readChunk with the YAML parser.
+func parseChunk(file string, c chunk, want func(head *Document) bool) ([]*Document, int, *diag.Diagnostic) {
+	at := diag.Pos{File: file, Line: c.line}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(c.data, &doc); err != nil {
 		// kubectl parses with go-yaml v2, whose error lines are right
