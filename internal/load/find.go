@@ -82,7 +82,38 @@ func FindProjects(paths []string) ([]Group, error) {
 	if len(loose) > 0 {
 		groups = append(groups, Group{Name: "files", Files: loose})
 	}
-	return groups, nil
+	return Once(groups, map[string]bool{}), nil
+}
+
+// Once returns groups with every file in the first group that has it: a
+// file named twice, or named and found again in its directory, is read
+// once (twice, its workloads would collide with themselves). seen holds
+// the absolute paths of the files taken, across calls. A group left
+// without files is dropped; groups of Sources are kept as they are.
+func Once(groups []Group, seen map[string]bool) []Group {
+	var out []Group
+	for _, g := range groups {
+		if len(g.Sources) > 0 {
+			out = append(out, g)
+			continue
+		}
+		files := g.Files[:0:0]
+		for _, f := range g.Files {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				abs = filepath.Clean(f)
+			}
+			if !seen[abs] {
+				seen[abs] = true
+				files = append(files, f)
+			}
+		}
+		if len(files) > 0 {
+			g.Files = files
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func skipDir(name string) bool {

@@ -381,6 +381,34 @@ type inputs struct {
 	projects  []load.Group
 	// dirs are the directories named as paths.
 	dirs []string
+	// seen are the files taken, by absolute path: a file named twice, or
+	// by a path and a directory above it, is read once.
+	seen map[string]bool
+}
+
+// first reports whether the file at path is not taken yet, and takes it.
+func (in *inputs) first(path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = filepath.Clean(path)
+	}
+	if in.seen == nil {
+		in.seen = map[string]bool{}
+	}
+	if in.seen[abs] {
+		return false
+	}
+	in.seen[abs] = true
+	return true
+}
+
+// addProjects adds the projects of groups, without the files taken
+// already.
+func (in *inputs) addProjects(groups []load.Group) {
+	if in.seen == nil {
+		in.seen = map[string]bool{}
+	}
+	in.projects = append(in.projects, load.Once(groups, in.seen)...)
 }
 
 // emptyDirs returns the dirs no file of origins is in.
@@ -449,7 +477,7 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 					if err != nil {
 						*errs = append(*errs, fileError(p, err))
 					}
-					in.projects = append(in.projects, groups...)
+					in.addProjects(groups)
 				}
 				continue
 			}
@@ -465,7 +493,7 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 		if err != nil {
 			*errs = append(*errs, fileError(p, err))
 		}
-		in.projects = append(in.projects, groups...)
+		in.addProjects(groups)
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				*errs = append(*errs, fileError(path, err))
@@ -490,12 +518,15 @@ func collect(opts LintOptions, errs *diag.List) inputs {
 		}
 	}
 	if len(loose) > 0 {
-		in.projects = append(in.projects, load.Group{Name: "files", Files: loose})
+		in.addProjects([]load.Group{{Name: "files", Files: loose}})
 	}
 	return in
 }
 
 func (in *inputs) readFile(path string, explicit bool, errs *diag.List) {
+	if !in.first(path) {
+		return
+	}
 	in.manifests = append(in.manifests, source{name: filepath.ToSlash(path), path: path, explicit: explicit})
 }
 
