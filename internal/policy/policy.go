@@ -511,12 +511,19 @@ func (e *Engine) evalRule(parent context.Context, r *rule, input ast.Value, txn 
 		e.stopped(r, err)
 		return nil, err
 	}
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-	release := guard.watch(e.limits.Memory, cancel)
 	opts := []rego.EvalOption{rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalVirtualCache(cache),
 		rego.EvalTime(fixedTime), rego.EvalSeed(zeroReader{})}
+	ctx := parent
+	release := func() {}
 	if !r.builtin {
+		// The memory guards are for user rules: the built-in ones take
+		// memory in proportion to the object (and are tested to), and
+		// a watcher that wakes every millisecond for every evaluation
+		// of a run costs the run its share of preemptions.
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(parent)
+		defer cancel(nil)
+		release = guard.watch(e.limits.Memory, cancel)
 		opts = append(opts, rego.EvalQueryTracer(newStepGuard(e.limits.Memory, cancel)))
 	}
 	rs, err := r.query.Eval(ctx, opts...)
