@@ -5,7 +5,9 @@ package explain
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,7 +77,7 @@ func Load() (*Schema, error) {
 	// the language checks further) is named after itself, where a field
 	// refers to it (see field).
 	s.formats = map[string]string{}
-	for _, name := range sortedKeys(s.defDocs) {
+	for _, name := range slices.Sorted(maps.Keys(s.defDocs)) {
 		for _, m := range formatName.FindAllStringSubmatch(load.Brief(l.Schema(name)), -1) {
 			if _, ok := s.formats[m[1]]; !ok {
 				s.formats[m[1]] = s.defDocs[name]
@@ -314,7 +316,7 @@ func (s *Schema) Lookup(path string) (typ string, f *Field, err error) {
 		}
 		if next == nil {
 			if f == s.Workload && typ == "" {
-				return "", nil, fmt.Errorf("%q is neither a workload type (%s) nor a workload field (%s)", p, strings.Join(sortedKeys(s.TypeDocs), ", "), strings.Join(names(f.Fields), ", "))
+				return "", nil, fmt.Errorf("%q is neither a workload type (%s) nor a workload field (%s)", p, strings.Join(slices.Sorted(maps.Keys(s.TypeDocs)), ", "), strings.Join(names(f.Fields), ", "))
 			}
 			return "", nil, fmt.Errorf("%q has no field %q (fields: %s)", displayName(f), p, strings.Join(names(f.Fields), ", "))
 		}
@@ -408,7 +410,7 @@ func (s *Schema) writeDefs(b *bytes.Buffer, f *Field) {
 	for _, sub := range f.Fields {
 		types += " " + sub.Type
 	}
-	for _, name := range sortedKeys(s.formats) {
+	for _, name := range slices.Sorted(maps.Keys(s.formats)) {
 		if strings.Contains(types, "("+name+")") {
 			lines = append(lines, fmt.Sprintf("    %s: %s", name, strings.ReplaceAll(s.formats[name], "\n", " ")))
 		}
@@ -437,21 +439,21 @@ func (s *Schema) overview(b *bytes.Buffer) {
 
 func writeGPUTypes(b *bytes.Buffer, p *workload.Profile) {
 	b.WriteString("\nKNOWN GPU TYPES (profile gpuTypes):\n")
-	for _, name := range sortedKeys(p.GPUTypes) {
+	for _, name := range slices.Sorted(maps.Keys(p.GPUTypes)) {
 		t := p.GPUTypes[name]
 		fmt.Fprintf(b, "    %-10s %s", name, t.Resource)
 		if len(t.Products) > 0 {
 			label := t.ProductLabel
 			fmt.Fprintf(b, ", nodes with %s in %s", label, strings.Join(t.Products, ", "))
 		}
-		for _, k := range sortedKeys(t.NodeSelector) {
+		for _, k := range slices.Sorted(maps.Keys(t.NodeSelector)) {
 			fmt.Fprintf(b, ", nodes with %s=%s", k, t.NodeSelector[k])
 		}
 		writePerGPU(b, t)
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(b, "    (no type)  %s", p.DefaultGPU.Resource)
-	for _, k := range sortedKeys(p.DefaultGPU.NodeSelector) {
+	for _, k := range slices.Sorted(maps.Keys(p.DefaultGPU.NodeSelector)) {
 		fmt.Fprintf(b, ", nodes with %s=%s", k, p.DefaultGPU.NodeSelector[k])
 	}
 	writePerGPU(b, p.DefaultGPU)
@@ -472,15 +474,6 @@ func writePerGPU(b *bytes.Buffer, t workload.GPUType) {
 		parts = append(parts, "memory "+string(t.PerGPU.Memory))
 	}
 	fmt.Fprintf(b, "; per GPU: %s", strings.Join(parts, ", "))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func requiredMark(f *Field) string {

@@ -14,7 +14,6 @@ package generators
 
 import (
 	"fmt"
-	"sort"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -268,15 +267,6 @@ func (g *gen) seconds(field, d string) (int64, bool) {
 		return 0, false
 	}
 	return s, true
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func copyMap(m map[string]string) map[string]string {

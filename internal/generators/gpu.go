@@ -1,7 +1,9 @@
 package generators
 
 import (
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -111,7 +113,7 @@ func (l *lifter) liftGPU() {
 			}
 		}
 	}
-	for _, n := range sortedKeys(p.GPUTypes) {
+	for _, n := range slices.Sorted(maps.Keys(p.GPUTypes)) {
 		t := p.GPUTypes[n]
 		if t.Resource != res {
 			continue

@@ -2,6 +2,7 @@ package generators
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -91,7 +92,7 @@ func (g *gen) mergeSelector(dst, src map[string]string, field string) {
 	if g.selectorField == nil {
 		g.selectorField = map[string]string{}
 	}
-	for _, k := range sortedKeys(src) {
+	for _, k := range slices.Sorted(maps.Keys(src)) {
 		if old, ok := dst[k]; ok && old != src[k] {
 			g.errorf(field, "node label %s=%s conflicts with %s=%s selected elsewhere", k, src[k], k, old)
 			continue

@@ -3,6 +3,8 @@ package generators
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -48,13 +50,13 @@ func (g *gen) volumes(c *corev1.Container) ([]corev1.Volume, []corev1.VolumeMoun
 		vols = append(vols, v)
 		mounts = append(mounts, m)
 	}
-	for _, k := range sortedKeys(w.Datasets) {
+	for _, k := range slices.Sorted(maps.Keys(w.Datasets)) {
 		d := w.Datasets[k]
 		add("datasets."+k, corev1.Volume{Name: k, VolumeSource: corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: d.Claim, ReadOnly: d.ReadOnly},
 		}}, corev1.VolumeMount{MountPath: d.Path, SubPath: d.SubPath, ReadOnly: d.ReadOnly})
 	}
-	for _, k := range sortedKeys(w.Outputs) {
+	for _, k := range slices.Sorted(maps.Keys(w.Outputs)) {
 		o := w.Outputs[k]
 		field := "outputs." + k
 		v := corev1.Volume{Name: k}
@@ -77,12 +79,12 @@ func (g *gen) volumes(c *corev1.Container) ([]corev1.Volume, []corev1.VolumeMoun
 		add("checkpoint", v, m)
 		g.from(fmt.Sprintf("%s.volumes[%d].persistentVolumeClaim", g.podPath, len(vols)-1), "checkpoint.claim")
 	}
-	for _, k := range sortedKeys(w.SecretFiles) {
+	for _, k := range slices.Sorted(maps.Keys(w.SecretFiles)) {
 		add("secretFiles."+k, corev1.Volume{Name: VolumeName("secret-", k), VolumeSource: corev1.VolumeSource{
 			Secret: &corev1.SecretVolumeSource{SecretName: k},
 		}}, corev1.VolumeMount{MountPath: w.SecretFiles[k], ReadOnly: true})
 	}
-	for _, k := range sortedKeys(w.ConfigFiles) {
+	for _, k := range slices.Sorted(maps.Keys(w.ConfigFiles)) {
 		add("configFiles."+k, corev1.Volume{Name: VolumeName("config-", k), VolumeSource: corev1.VolumeSource{
 			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: k}},
 		}}, corev1.VolumeMount{MountPath: w.ConfigFiles[k], ReadOnly: true})

@@ -2,7 +2,9 @@ package load
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -437,7 +439,7 @@ func (c *checker) nearStruct(sels []cue.Selector, path string, at diag.Pos, alts
 	for _, n := range names {
 		known[n] = true
 	}
-	for _, n := range sortedKeys(have) {
+	for _, n := range slices.Sorted(maps.Keys(have)) {
 		if known[n] {
 			continue
 		}

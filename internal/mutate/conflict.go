@@ -1,6 +1,8 @@
 package mutate
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -327,7 +329,7 @@ var conflicts = map[string]conflict{
 // Kind typos and statuses are chosen the same way.
 func (g *gen) conflict(k int) {
 	cron := g.isCron()
-	for _, n := range g.pickPinned(sortedKeys(conflicts), k) {
+	for _, n := range g.pickPinned(slices.Sorted(maps.Keys(conflicts)), k) {
 		f := conflicts[n]
 		g.emit("conflict", n, func(root *Node) bool {
 			js := at(root, g.jobPrefix())

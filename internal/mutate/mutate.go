@@ -3,8 +3,10 @@ package mutate
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -275,18 +277,9 @@ var badNames = map[string]string{
 	"len254":     strings.Repeat("c", 254),
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func (g *gen) breakName(k int) {
 	cands := g.entries(func(e entry) bool { return nameKeys[e.key] && e.val().Kind == Scalar })
-	variants := sortedKeys(badNames)
+	variants := slices.Sorted(maps.Keys(badNames))
 	for i := 0; i < k*3 && k > 0 && len(cands) > 0; i++ {
 		e := oneOf(g.r, cands)
 		v := oneOf(g.r, variants)
@@ -319,7 +312,7 @@ var badLabels = map[string][2]string{
 
 func (g *gen) breakLabel(k int) {
 	cands := g.entries(func(e entry) bool { return labelKeys[e.key] && e.val().Kind == Map })
-	variants := sortedKeys(badLabels)
+	variants := slices.Sorted(maps.Keys(badLabels))
 	for i := 0; i < k*3 && k > 0 && len(cands) > 0; i++ {
 		e := oneOf(g.r, cands)
 		v := oneOf(g.r, variants)
@@ -504,7 +497,7 @@ var kindTypos = map[string]func(root *Node, cron bool){
 
 func (g *gen) kindTypo(k int) {
 	cron := g.isCron()
-	for _, name := range g.pickPinned(sortedKeys(kindTypos), k) {
+	for _, name := range g.pickPinned(slices.Sorted(maps.Keys(kindTypos)), k) {
 		f := kindTypos[name]
 		g.emit("kind-typo", name, func(root *Node) bool { f(root, cron); return true })
 	}
@@ -521,7 +514,7 @@ var statuses = map[string]string{
 }
 
 func (g *gen) status(k int) {
-	for _, name := range g.pickPinned(sortedKeys(statuses), k) {
+	for _, name := range g.pickPinned(slices.Sorted(maps.Keys(statuses)), k) {
 		snippet := statuses[name]
 		g.emit("status", name, func(root *Node) bool {
 			root.Put("status", MustParse(snippet))

@@ -1,9 +1,11 @@
 package mutate
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,7 +69,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 		ids[m.ID] = true
 	}
 	for class, names := range map[string][]string{
-		"conflict": sortedKeys(conflicts), "kind-typo": sortedKeys(kindTypos), "status": sortedKeys(statuses),
+		"conflict": slices.Sorted(maps.Keys(conflicts)), "kind-typo": slices.Sorted(maps.Keys(kindTypos)), "status": slices.Sorted(maps.Keys(statuses)),
 	} {
 		for _, n := range names {
 			if !ids[class+"/"+n] {

@@ -9,8 +9,9 @@ package pipeline
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
@@ -116,7 +117,7 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 		byLevel[level] = append(byLevel[level], md)
 	}
 	var fs []finding.Finding
-	for _, level := range sortedKeys(byLevel) {
+	for _, level := range slices.Sorted(maps.Keys(byLevel)) {
 		v, err := validator(level)
 		if err != nil {
 			return nil, &InputError{err}
@@ -133,15 +134,6 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 		return nil, &InputError{list.Err()}
 	}
 	return &RenderResult{Documents: docs, Warnings: b.warnings}, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // refusals are the findings that stop a render: errors, which the API

@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -190,7 +192,7 @@ func (p *Plan) schedule(opts Options) {
 			types[g.Type] = true
 		}
 	}
-	p.ScheduleTypes = sortedKeys(types)
+	p.ScheduleTypes = slices.Sorted(maps.Keys(types))
 	p.Hours = make([]Hour, n)
 	for i := range p.Hours {
 		h := &p.Hours[i]

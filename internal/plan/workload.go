@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -137,7 +139,7 @@ func gpusOf(spec *corev1.PodSpec, profile *workload.Profile, pods int32, extra [
 func gpuType(resource string, spec *corev1.PodSpec, p *workload.Profile) string {
 	labels := productLabels
 	if p != nil {
-		for _, name := range sortedKeys(p.GPUTypes) {
+		for _, name := range slices.Sorted(maps.Keys(p.GPUTypes)) {
 			t := p.GPUTypes[name]
 			if t.Resource != resource || !subset(t.NodeSelector, spec.NodeSelector) {
 				continue
@@ -153,7 +155,7 @@ func gpuType(resource string, spec *corev1.PodSpec, p *workload.Profile) string 
 			}
 		}
 		labels = append([]string(nil), labels...)
-		for _, name := range sortedKeys(p.GPUTypes) {
+		for _, name := range slices.Sorted(maps.Keys(p.GPUTypes)) {
 			if l := productLabel(p.GPUTypes[name]); !contains(labels, l) {
 				labels = append(labels, l)
 			}
@@ -232,7 +234,7 @@ func allowed(spec *corev1.PodSpec, key string) ([]string, bool) {
 	if set == nil {
 		return nil, false
 	}
-	return sortedKeys(set), true
+	return slices.Sorted(maps.Keys(set)), true
 }
 
 // addNotes says what the plan of w assumes or leaves out; spec is at
@@ -345,13 +347,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

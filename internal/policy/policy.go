@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -97,7 +99,7 @@ func (e *Engine) Stopped() []Stop {
 	e.stopMu.Lock()
 	defer e.stopMu.Unlock()
 	out := make([]Stop, 0, len(e.stops))
-	for _, id := range sortedKeys(e.stops) {
+	for _, id := range slices.Sorted(maps.Keys(e.stops)) {
 		out = append(out, *e.stops[id])
 	}
 	return out
@@ -275,12 +277,12 @@ func (e *Engine) configure(opts Options) error {
 			e.byID[id].enabled = false
 		}
 	}
-	for _, id := range sortedKeys(opts.Params) {
+	for _, id := range slices.Sorted(maps.Keys(opts.Params)) {
 		if !known(id) {
 			continue
 		}
 		r := e.byID[id]
-		for _, k := range sortedKeys(opts.Params[id]) {
+		for _, k := range slices.Sorted(maps.Keys(opts.Params[id])) {
 			def, ok := r.defaults[k]
 			if !ok {
 				errs = append(errs, diag.Errorf(diag.Pos{}, "", "rule %s has no parameter %q%s", id, k, paramList(r.defaults)))
@@ -316,7 +318,7 @@ func paramList(defaults map[string]any) string {
 	if len(defaults) == 0 {
 		return " (it has none)"
 	}
-	return " (it has " + strings.Join(sortedKeys(defaults), ", ") + ")"
+	return " (it has " + strings.Join(slices.Sorted(maps.Keys(defaults)), ", ") + ")"
 }
 
 func withArticle(typ string) string {
@@ -654,13 +656,4 @@ func objectIdent(obj map[string]any) finding.Object {
 		Namespace:  str(meta, "namespace"),
 		Name:       str(meta, "name"),
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

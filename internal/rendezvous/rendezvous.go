@@ -15,6 +15,7 @@ package rendezvous
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -250,7 +251,7 @@ func (c *Check) checkService(j job, svc service, podLabels map[string]string) {
 		return
 	}
 	path := "spec.selector"
-	for _, k := range sortedKeys(sp.Selector) {
+	for _, k := range slices.Sorted(maps.Keys(sp.Selector)) {
 		if podLabels[k] != sp.Selector[k] {
 			path = "spec.selector[" + k + "]"
 			break
@@ -395,15 +396,6 @@ func selects(sel, labels map[string]string) bool {
 		}
 	}
 	return true
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // dedup drops a finding made twice: a Service paired with a Job that a

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/mljob/mljob/internal/finding"
 	"github.com/mljob/mljob/internal/golden"
 	"github.com/mljob/mljob/internal/report"
+
 	// The Go rules, so the sample's rules have metadata (sarif, junit).
 	_ "github.com/mljob/mljob/internal/validate"
 )
@@ -163,10 +166,10 @@ func TestJSONSchema(t *testing.T) {
 		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
 			t.Fatal(err)
 		}
-		if keys := sortedKeys(got); !reflect.DeepEqual(keys, []string{"errors", "findings", "summary"}) {
+		if keys := slices.Sorted(maps.Keys(got)); !reflect.DeepEqual(keys, []string{"errors", "findings", "summary"}) {
 			t.Errorf("top-level keys %v", keys)
 		}
-		if keys := sortedKeys(got["summary"].(map[string]any)); !reflect.DeepEqual(keys, []string{"errors", "findings", "inputErrors", "objects", "suppressed", "warnings"}) {
+		if keys := slices.Sorted(maps.Keys(got["summary"].(map[string]any))); !reflect.DeepEqual(keys, []string{"errors", "findings", "inputErrors", "objects", "suppressed", "warnings"}) {
 			t.Errorf("summary keys %v", keys)
 		}
 		errs, ok := got["errors"].([]any)
@@ -174,7 +177,7 @@ func TestJSONSchema(t *testing.T) {
 			t.Fatalf("errors is %T, want a list (never null)", got["errors"])
 		}
 		for _, e := range errs {
-			if keys := sortedKeys(e.(map[string]any)); !reflect.DeepEqual(keys, []string{"column", "file", "line", "message"}) {
+			if keys := slices.Sorted(maps.Keys(e.(map[string]any))); !reflect.DeepEqual(keys, []string{"column", "file", "line", "message"}) {
 				t.Errorf("error keys %v", keys)
 			}
 		}
@@ -185,15 +188,15 @@ func TestJSONSchema(t *testing.T) {
 		for _, f := range fs {
 			m := f.(map[string]any)
 			if s, ok := m["suppressed"]; ok { // only on waived findings
-				if keys := sortedKeys(s.(map[string]any)); !reflect.DeepEqual(keys, []string{"file", "kind", "line", "reason"}) {
+				if keys := slices.Sorted(maps.Keys(s.(map[string]any))); !reflect.DeepEqual(keys, []string{"file", "kind", "line", "reason"}) {
 					t.Errorf("suppressed keys %v", keys)
 				}
 				delete(m, "suppressed")
 			}
-			if keys := sortedKeys(m); !reflect.DeepEqual(keys, []string{"column", "file", "fix", "line", "message", "object", "path", "rule", "severity"}) {
+			if keys := slices.Sorted(maps.Keys(m)); !reflect.DeepEqual(keys, []string{"column", "file", "fix", "line", "message", "object", "path", "rule", "severity"}) {
 				t.Errorf("finding keys %v", keys)
 			}
-			if keys := sortedKeys(m["object"].(map[string]any)); !reflect.DeepEqual(keys, []string{"apiVersion", "kind", "name", "namespace"}) {
+			if keys := slices.Sorted(maps.Keys(m["object"].(map[string]any))); !reflect.DeepEqual(keys, []string{"apiVersion", "kind", "name", "namespace"}) {
 				t.Errorf("object keys %v", keys)
 			}
 		}

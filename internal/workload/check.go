@@ -2,6 +2,8 @@ package workload
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -144,7 +146,7 @@ func (c *checker) shape() {
 	}
 	if w.GPU != nil {
 		if _, ok := c.p.GPUType(w.GPU.Type); !ok {
-			c.errorf("gpu.type", "unknown GPU type %q; the profile knows %s", w.GPU.Type, strings.Join(sortedKeys(c.p.GPUTypes), ", "))
+			c.errorf("gpu.type", "unknown GPU type %q; the profile knows %s", w.GPU.Type, strings.Join(slices.Sorted(maps.Keys(c.p.GPUTypes)), ", "))
 		}
 	}
 	if w.Schedule == "" {
@@ -255,7 +257,7 @@ func (c *checker) units() {
 	if w.Shm != nil {
 		size("shm", w.Shm.Size)
 	}
-	for _, k := range sortedKeys(w.Outputs) {
+	for _, k := range slices.Sorted(maps.Keys(w.Outputs)) {
 		size("outputs."+k+".size", w.Outputs[k].Size)
 	}
 }

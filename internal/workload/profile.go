@@ -1,6 +1,11 @@
 package workload
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	"maps"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+)
 
 // Profile is the platform profile (schemas/profile.cue) with every default
 // filled in.
@@ -112,7 +117,7 @@ func (p *Profile) Check() []Problem {
 		}
 	}
 	gpu("defaultGPU", p.DefaultGPU)
-	for _, name := range sortedKeys(p.GPUTypes) {
+	for _, name := range slices.Sorted(maps.Keys(p.GPUTypes)) {
 		gpu("gpuTypes."+name, p.GPUTypes[name])
 	}
 	for _, d := range []struct{ field, v string }{

@@ -3,7 +3,6 @@ package workload
 import (
 	"fmt"
 	"regexp"
-	"sort"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -106,13 +105,4 @@ func CheckMemoryFits(q, largest Quantity) string {
 		return ""
 	}
 	return fmt.Sprintf("memory %q is more than the %s of the profile's largest node (largestNode.memory): no node can run it", string(q), l.String())
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
