@@ -2,6 +2,8 @@ package render
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -338,4 +340,37 @@ func unified(path, a, b string) string {
 		Context:  3,
 	})
 	return s
+}
+
+// Plan returns the files a render of docs writes into its output
+// directory: name -> content. It refuses what WriteDir refuses for the
+// documents' names.
+func Plan(docs []Document, opts DirOptions) (map[string][]byte, error) {
+	return planDir(docs, opts)
+}
+
+// MatchesDigests reports whether dir holds exactly the generated files of
+// want (name -> SHA-256 of the content, hex, as checkcache.Digests gives):
+// no file missing, changed or extra, no leftover of an interrupted render,
+// no file of the user's in the way. Anything it cannot tell is false.
+func MatchesDigests(dir string, want map[string]string, opts DirOptions) bool {
+	root, err := outputRoot(dir)
+	if err != nil || len(leftovers(root)) > 0 {
+		return false
+	}
+	planned := make(map[string][]byte, len(want))
+	for name := range want {
+		planned[name] = nil
+	}
+	old, err := existing(root, dir, planned, opts)
+	if err != nil || len(old) != len(want) {
+		return false
+	}
+	for name, b := range old {
+		sum := sha256.Sum256(b)
+		if want[name] != hex.EncodeToString(sum[:]) {
+			return false
+		}
+	}
+	return true
 }

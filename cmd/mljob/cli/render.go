@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mljob/mljob/internal/checkcache"
 	"github.com/mljob/mljob/internal/pipeline"
 	"github.com/mljob/mljob/internal/render"
 	"github.com/mljob/mljob/internal/validate"
@@ -50,7 +51,12 @@ error, as are names that differ only in case. When nothing is rendered at
 all, render refuses to remove DIR's generated files unless --allow-empty is
 given. With --check, nothing is written: the exit status is 1 and a diff is
 printed when DIR is not exactly what render would write, or holds what an
-interrupted render left.
+interrupted render left. When the workload files, the options, the working
+directory and mljob are those of an earlier render -o or --check of DIR and
+DIR holds exactly what it wrote (compared by SHA-256), --check answers from
+that render's record in the user's cache directory without rendering again
+(MLJOB_CACHE_DIR moves it, MLJOB_CACHE=off turns it off; --overlay renders
+always).
 
 With --overlay DIR, the rendered workloads become a kustomize base in memory,
 in place of the PATH directory that the overlay's kustomization names under
@@ -84,16 +90,36 @@ on top, in process, and its output is what render writes.`,
 			if err != nil {
 				return err
 			}
+			dirOpts := render.DirOptions{Kustomization: f.kustomization, AllowEmpty: f.allowEmpty}
+			// A check of a repository nothing has changed in is answered
+			// from what the last render planned (internal/checkcache),
+			// when the directory still holds exactly that.
+			key, cacheable := checkKey(args, f, maxInput)
+			if cacheable && f.check {
+				if e, ok := checkcache.Load(key); ok && render.MatchesDigests(f.out, e.Files, dirOpts) {
+					fmt.Fprint(cmd.ErrOrStderr(), e.Warnings)
+					return nil
+				}
+			}
 			res, err := pipeline.Render(pipeline.RenderOptions{Paths: args, Overlay: f.overlay, KubeVersion: f.kubeVersion, PodSecurity: f.podSecurity, MaxInputSize: maxInput})
 			if err != nil {
 				return err
 			}
 			// Warnings go to stderr: the YAML on stdout stays clean, and
 			// they do not fail the render.
+			var warnings strings.Builder
 			for _, w := range res.Warnings {
-				fmt.Fprintf(cmd.ErrOrStderr(), "%s: warning: %s: %s\n", w.Pos, w.Path, w.Msg)
+				fmt.Fprintf(&warnings, "%s: warning: %s: %s\n", w.Pos, w.Path, w.Msg)
 			}
-			dirOpts := render.DirOptions{Kustomization: f.kustomization, AllowEmpty: f.allowEmpty}
+			fmt.Fprint(cmd.ErrOrStderr(), warnings.String())
+			remember := func() {
+				if !cacheable {
+					return
+				}
+				if files, err := render.Plan(res.Documents, dirOpts); err == nil {
+					checkcache.Store(key, &checkcache.Entry{Files: checkcache.Digests(files), Warnings: warnings.String()})
+				}
+			}
 			switch {
 			case f.check:
 				d, err := render.CheckDir(f.out, res.Documents, dirOpts)
@@ -104,9 +130,14 @@ on top, in process, and its output is what render writes.`,
 					fmt.Fprint(cmd.OutOrStdout(), d.String())
 					return &exitError{code: ExitFindings, err: fmt.Errorf("%s is out of date: run %s", f.out, f.rerun(args))}
 				}
+				remember()
 				return nil
 			case f.out != "":
-				return render.WriteDir(f.out, res.Documents, dirOpts)
+				if err := render.WriteDir(f.out, res.Documents, dirOpts); err != nil {
+					return err
+				}
+				remember()
+				return nil
 			}
 			return render.WriteStream(cmd.OutOrStdout(), res.Documents)
 		},
