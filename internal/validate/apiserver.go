@@ -5,22 +5,16 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	"k8s.io/apiserver/pkg/registry/rest"
-	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	"k8s.io/kubernetes/pkg/apis/batch"
 	"k8s.io/kubernetes/pkg/apis/core"
 	"k8s.io/kubernetes/pkg/capabilities"
-	"k8s.io/kubernetes/pkg/registry/batch/cronjob"
-	"k8s.io/kubernetes/pkg/registry/batch/job"
-	"k8s.io/kubernetes/pkg/registry/core/service"
 
 	"github.com/mljob/mljob/internal/diag"
 	"github.com/mljob/mljob/internal/finding"
@@ -60,7 +54,8 @@ func init() {
 // apiCheck runs what the API server runs on create, after decoding:
 // defaulting, conversion to the internal type, the registry strategy
 // (PrepareForCreate, then Validate with object-meta and declarative
-// validation), with the feature gates at their defaults.
+// validation; create.go has a copy of it), with the feature gates at
+// their defaults.
 type apiCheck struct {
 	namespace string
 }
@@ -130,19 +125,19 @@ func generatedName(base string) string {
 // validate runs the create path on a decoded versioned object.
 func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 	var internal runtime.Object
-	var strategy rest.RESTCreateStrategy
+	var strategy createStrategy
 	prefix, group := "apis", batch.GroupName
 	switch versioned.GetObjectKind().GroupVersionKind().Kind {
 	case "Job":
-		internal, strategy = &batch.Job{}, job.Strategy
+		internal, strategy = &batch.Job{}, jobCreateStrategy
 	case "CronJob":
-		internal, strategy = &batch.CronJob{}, cronjob.Strategy
+		internal, strategy = &batch.CronJob{}, cronJobCreateStrategy
 	case "Service":
 		// The Service of a distributed Job. Its registry allocates cluster
 		// IPs and node ports before it validates, which a headless Service
 		// needs none of (and validation takes an unset clusterIP for one
 		// still to be allocated).
-		internal, strategy = &core.Service{}, service.Strategy
+		internal, strategy = &core.Service{}, svcCreateStrategy
 		prefix, group = "api", core.GroupName
 	default:
 		return nil, fmt.Errorf("unexpected kind %q", versioned.GetObjectKind().GroupVersionKind().Kind)
@@ -159,7 +154,7 @@ func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 	}
 	// The create handler: system fields from the request are wiped, the
 	// namespace comes from the object or the request.
-	rest.WipeObjectMetaSystemFields(m)
+	WipeObjectMetaSystemFields(m)
 	ns := m.GetNamespace()
 	if ns == "" {
 		ns = c.namespace
@@ -183,9 +178,6 @@ func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 		Namespace:         ns,
 		Resource:          resourceOf(internal),
 	})
-	// Declarative validation logs mismatches through klog; a linter
-	// prints only findings.
-	ctx = klog.NewContext(ctx, logr.Discard())
 	if svc, ok := internal.(*core.Service); ok {
 		// The Service registry's first step on create (its beginCreate
 		// hook, normalizeClusterIPs): clusterIP alone stands for
@@ -206,7 +198,7 @@ func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 // request (v1.37.2 drops the connection), so the object is rejected: say
 // so, naming the field to set.
 // Any other panic goes up, to be reported as an internal error.
-func validateCreate(ctx context.Context, obj runtime.Object, strategy rest.RESTCreateStrategy) (errs field.ErrorList, err error) {
+func validateCreate(ctx context.Context, obj runtime.Object, strategy createStrategy) (errs field.ErrorList, err error) {
 	defer func() {
 		v := recover()
 		if v == nil {
@@ -219,7 +211,7 @@ func validateCreate(ctx context.Context, obj runtime.Object, strategy rest.RESTC
 		}
 		panic(v)
 	}()
-	return rest.ValidateCreate(ctx, obj, strategy), nil
+	return ValidateCreate(ctx, obj, strategy), nil
 }
 
 // jobSpecOf returns the Job spec of an internal Job or CronJob and its path.
