@@ -124,6 +124,21 @@ func generatedName(base string) string {
 
 // validate runs the create path on a decoded versioned object.
 func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
+	ctx, internal, strategy, err := c.prepare(versioned)
+	if err != nil {
+		return nil, err
+	}
+	// rest.BeforeCreate, minus the checks the steps of prepare satisfy,
+	// so that the errors come back as a list rather than one status.
+	strategy.PrepareForCreate(ctx, internal)
+	return validateCreate(ctx, internal, strategy)
+}
+
+// prepare runs the create path up to the strategy: decoding (defaults,
+// conversion to the internal type), the create handler and the registry
+// store's system fields. It returns the request context, the internal
+// object and its strategy.
+func (c *apiCheck) prepare(versioned runtime.Object) (context.Context, runtime.Object, createStrategy, error) {
 	var internal runtime.Object
 	var strategy createStrategy
 	prefix, group := "apis", batch.GroupName
@@ -140,17 +155,17 @@ func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 		internal, strategy = &core.Service{}, svcCreateStrategy
 		prefix, group = "api", core.GroupName
 	default:
-		return nil, fmt.Errorf("unexpected kind %q", versioned.GetObjectKind().GroupVersionKind().Kind)
+		return nil, nil, nil, fmt.Errorf("unexpected kind %q", versioned.GetObjectKind().GroupVersionKind().Kind)
 	}
 	// The API server's decoder defaults the versioned object, then
 	// converts it.
 	legacyscheme.Scheme.Default(versioned)
 	if err := legacyscheme.Scheme.Convert(versioned, internal, nil); err != nil {
-		return nil, fmt.Errorf("convert %s: %w", versioned.GetObjectKind().GroupVersionKind(), err)
+		return nil, nil, nil, fmt.Errorf("convert %s: %w", versioned.GetObjectKind().GroupVersionKind(), err)
 	}
 	m, err := meta.Accessor(internal)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	// The create handler: system fields from the request are wiped, the
 	// namespace comes from the object or the request.
@@ -186,10 +201,7 @@ func (c *apiCheck) validate(versioned runtime.Object) (field.ErrorList, error) {
 			svc.Spec.ClusterIPs = []string{svc.Spec.ClusterIP}
 		}
 	}
-	// rest.BeforeCreate, minus the checks the steps above satisfy, so
-	// that the errors come back as a list rather than one status.
-	strategy.PrepareForCreate(ctx, internal)
-	return validateCreate(ctx, internal, strategy)
+	return ctx, internal, strategy, nil
 }
 
 // validateCreate runs the strategy's validation. The Kubernetes code
