@@ -326,7 +326,7 @@ func needsPolicies(ids []string) bool {
 // loadPolicies compiles the built-in and the user's Rego rules, with the
 // configuration's parameters, and checks the configuration's rule ids.
 func loadPolicies(opts LintOptions) (*policy.Engine, error) {
-	popts := policy.Options{Paths: opts.Policies}
+	popts := policy.Options{Paths: opts.Policies, Only: opts.Only}
 	if c := opts.Config; c != nil {
 		popts.Paths = append(c.PolicyDirs(), opts.Policies...)
 		popts.Params = c.Params()

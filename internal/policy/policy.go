@@ -43,6 +43,9 @@ type Options struct {
 	Params map[string]map[string]any
 	// Disabled rules are not evaluated.
 	Disabled []string
+	// Only, when set, are the only rules evaluated (lint --only): the
+	// others stay in the rule set, but their findings would be dropped.
+	Only []string
 	// Limits bound the evaluation; zero fields take DefaultLimits'.
 	Limits Limits
 }
@@ -197,7 +200,7 @@ func Load(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	for _, r := range e.byID {
-		if r.enabled {
+		if r.enabled && (len(opts.Only) == 0 || slices.Contains(opts.Only, r.meta.ID)) {
 			e.rules = append(e.rules, r)
 		}
 	}
