@@ -35,7 +35,8 @@ import (
 // budget, the parent kills it when the wall clock does, and a crash of the
 // evaluator (a Go runtime error deep in CUE) ends the child, not mljob. A
 // project over its budget is an error naming its files and the limit;
-// the other projects are evaluated by a new child.
+// the other projects are evaluated by a new child. A project written as
+// plain data (plain.go) cannot amplify and is evaluated in process.
 //
 // The budget grows with the project's source: evaluating configuration
 // costs about as much as the configuration is long, and amplification (a

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -63,37 +64,61 @@ type Loader struct {
 
 	// child, under Isolate, is the process that evaluates projects.
 	child *evaluator
+
+	once sync.Once
+	err  error // of compile
 }
 
 // NewLoader compiles the embedded schemas.
 func NewLoader() (*Loader, error) {
-	ctx := cuecontext.New()
-	inst := build.NewContext().NewInstance("schemas", nil)
-	files, err := schemas.Parse(schemaPrefix)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range files {
-		if err := inst.AddSyntax(f); err != nil {
-			return nil, fmt.Errorf("load schema: %w", err)
+	cwd, _ := os.Getwd()
+	l := &Loader{Cwd: cwd}
+	if !isIsolated() {
+		// A library caller evaluates here: a schema that does not build
+		// is the constructor's error.
+		if err := l.compile(); err != nil {
+			return nil, err
 		}
 	}
-	v := ctx.BuildInstance(inst)
-	if err := v.Err(); err != nil {
-		return nil, fmt.Errorf("build schema: %w", err)
-	}
-	cwd, _ := os.Getwd()
-	return &Loader{
-		ctx:      ctx,
-		root:     v,
-		workload: v.LookupPath(cue.ParsePath("#Workload")),
-		profile:  v.LookupPath(cue.ParsePath("#Profile")),
-		Cwd:      cwd,
-	}, nil
+	return l, nil
+}
+
+// compile builds the schemas, once: under Isolate, a run whose projects
+// all go to the child evaluator never needs them here.
+func (l *Loader) compile() error {
+	l.once.Do(func() {
+		ctx := cuecontext.New()
+		inst := build.NewContext().NewInstance("schemas", nil)
+		files, err := schemas.Parse(schemaPrefix)
+		if err != nil {
+			l.err = err
+			return
+		}
+		for _, f := range files {
+			if err := inst.AddSyntax(f); err != nil {
+				l.err = fmt.Errorf("load schema: %w", err)
+				return
+			}
+		}
+		v := ctx.BuildInstance(inst)
+		if err := v.Err(); err != nil {
+			l.err = fmt.Errorf("build schema: %w", err)
+			return
+		}
+		l.ctx, l.root = ctx, v
+		l.workload = v.LookupPath(cue.ParsePath("#Workload"))
+		l.profile = v.LookupPath(cue.ParsePath("#Profile"))
+	})
+	return l.err
 }
 
 // Schema returns a definition of the schemas: #Workload, #Profile.
-func (l *Loader) Schema(def string) cue.Value { return l.root.LookupPath(cue.ParsePath(def)) }
+func (l *Loader) Schema(def string) cue.Value {
+	if l.compile() != nil {
+		return cue.Value{}
+	}
+	return l.root.LookupPath(cue.ParsePath(def))
+}
 
 // Source is one input file: its name as shown to the user and its content.
 type Source struct {
@@ -137,8 +162,11 @@ func (l *Loader) Load(srcs []Source) (*Project, error) {
 	// where a workload is declared in several files, the first
 	// declaration is its position (and its "# Source:" line).
 	srcs = sortedSources(srcs)
-	if isIsolated() {
+	if isIsolated() && !plainData(srcs) {
 		return l.loadIsolated(srcs)
+	}
+	if err := l.compile(); err != nil {
+		return nil, err
 	}
 	p := &Project{}
 	inst := build.NewContext().NewInstance("", nil)
