@@ -315,6 +315,15 @@ func startEvaluator() (*evaluator, error) {
 	return e, nil
 }
 
+// Close ends the loader's child evaluator, if it started one. The loader
+// starts a new one if it is used again.
+func (l *Loader) Close() {
+	if l.child != nil {
+		l.child.stop()
+		l.child = nil
+	}
+}
+
 // stop ends the child.
 func (e *evaluator) stop() {
 	e.in.Close()

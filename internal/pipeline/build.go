@@ -41,6 +41,7 @@ func build(groups []load.Group, workers int, maxInput int64) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer l.Close()
 	l.MaxFileSize = maxInput
 	var jobs []job
 	for _, g := range groups {
