@@ -116,39 +116,59 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	if len(opts.Only) > 0 && !needsPolicies(opts.Only) {
 		opts.NoPolicies = true // spare compiling the Rego rules
 	}
+	// The Rego rules compile while the inputs are found and the CUE
+	// projects rendered: a pre-commit run of one file waits for the
+	// longer of the two, not for both.
+	type compiled struct {
+		e   *policy.Engine
+		err error
+	}
+	var policies chan compiled
+	if !opts.NoPolicies {
+		policies = make(chan compiled, 1)
+		go func() {
+			e, err := loadPolicies(opts)
+			policies <- compiled{e, err}
+		}()
+	}
+	if len(opts.Paths) == 0 && len(opts.Manifests) == 0 {
+		opts.Paths = []string{"."}
+	}
+	var inputErrs diag.List
+	in := collect(opts, &inputErrs)
+	b, buildErr := build(in.projects, opts.Workers, opts.MaxInputSize)
 	set := rules.Builtin()
 	var rego *policyChecker
-	if !opts.NoPolicies {
-		engine, err := loadPolicies(opts)
-		if err != nil {
+	if policies != nil {
+		c := <-policies
+		if c.err != nil {
 			// Policies that do not load are an unusable input like any
 			// other, reported in the result; nothing is checked without
 			// them, since a run without the user's rules would pass what
 			// they forbid.
 			res := &LintResult{Rules: set}
-			res.Errors.Append(errors.Unwrap(err))
+			res.Errors.Append(errors.Unwrap(c.err))
 			res.Errors.Sort()
 			return res, nil
 		}
-		pc := newPolicyChecker(engine)
+		pc := newPolicyChecker(c.e)
 		rego = &pc
 		checkers = append(checkers, pc)
-		set = engine.RuleSet()
+		set = c.e.RuleSet()
 	}
 	for _, id := range opts.Only {
 		if !set.Has(id) {
 			return nil, &InputError{fmt.Errorf("--only: unknown rule %q (mljob rules lists them)", id)}
 		}
 	}
+	if buildErr != nil {
+		return nil, buildErr
+	}
 	st := settler{cfg: opts.Config, now: opts.Now, only: opts.Only, rules: set}
 	if st.now.IsZero() {
 		st.now = time.Now()
 	}
-	if len(opts.Paths) == 0 && len(opts.Manifests) == 0 {
-		opts.Paths = []string{"."}
-	}
-	res := &LintResult{Rules: set}
-	in := collect(opts, &res.Errors)
+	res := &LintResult{Rules: set, Errors: inputErrs}
 	// Documents are checked as they are read, and only the findings are
 	// kept: memory grows with the objects in flight, not with the input.
 	// batchOrigins are the files of the objects checked: a manifest, or
@@ -202,11 +222,6 @@ func Lint(opts LintOptions) (*LintResult, error) {
 			return true
 		})
 		res.Errors = append(res.Errors, errs...)
-	}
-	b, err := build(in.projects, opts.Workers, opts.MaxInputSize)
-	if err != nil {
-		pool.wait()
-		return nil, err
 	}
 	res.Errors = append(res.Errors, b.errs...)
 	rendered := b.docs
