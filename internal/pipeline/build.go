@@ -29,10 +29,11 @@ type built struct {
 }
 
 // build loads every project with one loader (so the schema is compiled
-// once per run) and generates its objects. A project that fails to load
+// once per run) and generates its objects, encoded as JSON, and as YAML
+// when withYAML (render writes it, kustomize reads it). A project that fails to load
 // or generate adds its problems to errs and no documents: a broken
 // workload never hides behind a partial result.
-func build(groups []load.Group, workers int, maxInput int64) (*built, error) {
+func build(groups []load.Group, workers int, maxInput int64, withYAML bool) (*built, error) {
 	b := &built{profiles: map[*workload.Source]*workload.Profile{}}
 	if len(groups) == 0 {
 		return b, nil
@@ -73,7 +74,7 @@ func build(groups []load.Group, workers int, maxInput int64) (*built, error) {
 	// Generating and encoding are pure: they run in parallel, and results
 	// keep the input order whatever order the workers finish in.
 	parallel.For(len(jobs), workers, func(i int) {
-		per[i], warns[i], errs[i] = generateOne(jobs[i])
+		per[i], warns[i], errs[i] = generateOne(jobs[i], withYAML)
 	})
 	for i := range jobs {
 		if errs[i] != nil {
@@ -114,7 +115,7 @@ func projectDir(g load.Group) string {
 	return dir
 }
 
-func generateOne(j job) (docs []render.Document, warns diag.List, err error) {
+func generateOne(j job, withYAML bool) (docs []render.Document, warns diag.List, err error) {
 	defer func() {
 		// A bug in a generator fails its workload, not the run.
 		if v := recover(); v != nil {
@@ -127,7 +128,7 @@ func generateOne(j job) (docs []render.Document, warns diag.List, err error) {
 	}
 	docs = make([]render.Document, 0, len(res.Objects))
 	for _, o := range res.Objects {
-		d, err := render.NewDocument(o)
+		d, err := render.NewDocument(o, withYAML)
 		if err != nil {
 			return nil, nil, j.item.Source.Errorf("", "encode %s: %v", o.Obj.GetObjectKind().GroupVersionKind().Kind, err)
 		}

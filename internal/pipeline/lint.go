@@ -136,7 +136,8 @@ func Lint(opts LintOptions) (*LintResult, error) {
 	}
 	var inputErrs diag.List
 	in := collect(opts, &inputErrs)
-	b, buildErr := build(in.projects, opts.Workers, opts.MaxInputSize)
+	// YAML only for an overlay, which kustomize reads.
+	b, buildErr := build(in.projects, opts.Workers, opts.MaxInputSize, opts.Overlay != "")
 	set := rules.Builtin()
 	var rego *policyChecker
 	if policies != nil {

@@ -66,7 +66,7 @@ func Plan(opts PlanOptions) (*PlanResult, error) {
 			origins = append(origins, d.File)
 		}
 	}
-	b, err := build(in.projects, opts.Workers, 0)
+	b, err := build(in.projects, opts.Workers, 0, opts.Overlay != "")
 	if err != nil {
 		return nil, err
 	}

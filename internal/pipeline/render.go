@@ -90,7 +90,7 @@ func Render(opts RenderOptions) (*RenderResult, error) {
 	if len(opts.Inline) > 0 {
 		groups = append(groups, load.Group{Name: "inline", Sources: opts.Inline})
 	}
-	b, err := build(groups, opts.Workers, opts.MaxInputSize)
+	b, err := build(groups, opts.Workers, opts.MaxInputSize, true)
 	if err != nil {
 		return nil, err
 	}

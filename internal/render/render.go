@@ -150,13 +150,23 @@ func (d *Document) Errorf(path, format string, args ...any) *diag.Diagnostic {
 	return diag.Errorf(d.PosOf(path), "", format, args...)
 }
 
-// NewDocument encodes a generated object.
-func NewDocument(o generators.Object) (Document, error) {
-	enc, err := kube.Encode(o.Obj)
-	if err != nil {
-		return Document{}, err
+// NewDocument encodes a generated object, as JSON, and as YAML when
+// withYAML (a document that is only checked, not written, needs no YAML).
+func NewDocument(o generators.Object, withYAML bool) (Document, error) {
+	var d Document
+	if withYAML {
+		enc, err := kube.Encode(o.Obj)
+		if err != nil {
+			return Document{}, err
+		}
+		d = Document{Object: o, JSON: enc.JSON, YAML: enc.YAML}
+	} else {
+		j, err := kube.CleanJSON(o.Obj)
+		if err != nil {
+			return Document{}, err
+		}
+		d = Document{Object: o, JSON: j}
 	}
-	d := Document{Object: o, JSON: enc.JSON, YAML: enc.YAML}
 	gvk := o.Obj.GetObjectKind().GroupVersionKind()
 	d.Head.APIVersion, d.Head.Kind = gvk.GroupVersion().String(), gvk.Kind
 	if m, ok := o.Obj.(metav1.Object); ok {
