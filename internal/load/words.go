@@ -49,25 +49,8 @@ func Describe(v cue.Value) string {
 	return "a value"
 }
 
-// strip removes what FillPath adds (a conjunction with _) and defaults.
-func strip(v cue.Value) cue.Value {
-	v = v.Eval()
-	for i := 0; i < 4; i++ {
-		op, args := v.Expr()
-		if op != cue.AndOp || len(args) != 2 {
-			return v
-		}
-		switch {
-		case isTop(args[0]):
-			v = args[1]
-		case isTop(args[1]):
-			v = args[0]
-		default:
-			return v
-		}
-	}
-	return v
-}
+// strip evaluates v and removes what FillPath adds (a conjunction with _).
+func strip(v cue.Value) cue.Value { return stripTop(v.Eval()) }
 
 func isTop(v cue.Value) bool { return fmt.Sprint(v) == "_" }
 
