@@ -103,30 +103,26 @@ func (g *gen) recordResources() {
 	}
 	cp := g.mainPath() + "."
 	g.from(cp+"resources", "resources")
-	for _, q := range []struct {
+	type quantity struct {
 		name  corev1.ResourceName
 		field string
 		set   bool
-	}{
-		{corev1.ResourceCPU, "cpu", r.CPU != ""},
-		{corev1.ResourceMemory, "memory", r.Memory != ""},
-		{corev1.ResourceEphemeralStorage, "ephemeralStorage", r.EphemeralStorage != ""},
-	} {
+	}
+	quantities := func(cpu, memory, ephemeral workload.Quantity) []quantity {
+		return []quantity{
+			{corev1.ResourceCPU, "cpu", cpu != ""},
+			{corev1.ResourceMemory, "memory", memory != ""},
+			{corev1.ResourceEphemeralStorage, "ephemeralStorage", ephemeral != ""},
+		}
+	}
+	for _, q := range quantities(r.CPU, r.Memory, r.EphemeralStorage) {
 		if q.set {
 			g.from(cp+"resources.requests["+string(q.name)+"]", "resources."+q.field)
 			g.from(cp+"resources.limits["+string(q.name)+"]", "resources."+q.field)
 		}
 	}
 	if l := r.Limits; l != nil {
-		for _, q := range []struct {
-			name  corev1.ResourceName
-			field string
-			set   bool
-		}{
-			{corev1.ResourceCPU, "cpu", l.CPU != ""},
-			{corev1.ResourceMemory, "memory", l.Memory != ""},
-			{corev1.ResourceEphemeralStorage, "ephemeralStorage", l.EphemeralStorage != ""},
-		} {
+		for _, q := range quantities(l.CPU, l.Memory, l.EphemeralStorage) {
 			if q.set {
 				g.from(cp+"resources.limits["+string(q.name)+"]", "resources.limits."+q.field)
 			}

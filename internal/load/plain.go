@@ -51,7 +51,7 @@ func plainField(f *ast.Field, depth int) bool {
 	switch l := f.Label.(type) {
 	case *ast.Ident:
 	case *ast.BasicLit:
-		if l.Kind != token.STRING || isInterpolated(l) {
+		if l.Kind != token.STRING {
 			return false
 		}
 	default:
@@ -66,7 +66,7 @@ func plainValue(x ast.Expr, depth int) bool {
 	}
 	switch x := x.(type) {
 	case *ast.BasicLit:
-		return !isInterpolated(x)
+		return true // an interpolation is an *ast.Interpolation
 	case *ast.UnaryExpr:
 		// A negative number.
 		lit, ok := x.X.(*ast.BasicLit)
@@ -86,20 +86,6 @@ func plainValue(x ast.Expr, depth int) bool {
 			}
 		}
 		return true
-	}
-	return false
-}
-
-// isInterpolated reports whether a string literal holds \(...).
-func isInterpolated(l *ast.BasicLit) bool {
-	return l.Kind == token.STRING && containsInterpolation(l.Value)
-}
-
-func containsInterpolation(v string) bool {
-	for i := 0; i+1 < len(v); i++ {
-		if v[i] == '\\' && v[i+1] == '(' {
-			return true
-		}
 	}
 	return false
 }
