@@ -15,7 +15,6 @@ import (
 	"k8s.io/kubernetes/pkg/apis/batch"
 	"k8s.io/kubernetes/pkg/fieldpath"
 	"k8s.io/kubernetes/pkg/registry/batch/job"
-	"k8s.io/kubernetes/third_party/forked/golang/expansion"
 
 	// The batch types, conversions and defaults, as the API server has them.
 	_ "k8s.io/kubernetes/pkg/apis/batch/install"
@@ -86,24 +85,18 @@ func podOf(j *batchv1.Job, i int) *corev1.Pod {
 // read with its own fieldpath code.
 func kubeletEnv(t *testing.T, pod *corev1.Pod, c corev1.Container) map[string]string {
 	t.Helper()
-	tmp := map[string]string{}
-	mapping := expansion.MappingFuncFor(tmp, serviceEnv)
 	for _, e := range c.Env {
-		v := e.Value
-		switch {
-		case v != "":
-			v = expansion.Expand(v, mapping)
-		case e.ValueFrom != nil && e.ValueFrom.FieldRef != nil:
-			var err error
-			if v, err = fieldpath.ExtractFieldPathAsString(pod, e.ValueFrom.FieldRef.FieldPath); err != nil {
-				t.Fatalf("%s: %v", e.Name, err)
-			}
-		case e.ValueFrom != nil:
+		if e.ValueFrom != nil && e.ValueFrom.FieldRef == nil {
 			t.Fatalf("%s: a source this test does not resolve", e.Name)
 		}
-		tmp[e.Name] = v
 	}
-	return tmp
+	return envOf(c, func(path string) string {
+		v, err := fieldpath.ExtractFieldPathAsString(pod, path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return v
+	})
 }
 
 // renderPair renders dir (with overlay, if any) and returns its Job and

@@ -36,28 +36,12 @@ func kubeletStart(job *batchv1.Job, c corev1.Container, index int) (argv []strin
 		}
 	}
 	labels := map[string]string{"batch.kubernetes.io/job-completion-index": fmt.Sprint(index)}
-	tmp := map[string]string{}
-	mapping := expansion.MappingFuncFor(tmp, serviceEnv)
-	for _, e := range c.Env {
-		v := e.Value
-		switch {
-		case v != "":
-			v = expansion.Expand(v, mapping)
-		case e.ValueFrom == nil:
-		case e.ValueFrom.FieldRef != nil:
-			p := e.ValueFrom.FieldRef.FieldPath
-			if k, ok := strings.CutPrefix(p, "metadata.labels['"); ok {
-				v = labels[strings.TrimSuffix(k, "']")]
-			} else {
-				v = "<field:" + p + ">"
-			}
-		case e.ValueFrom.SecretKeyRef != nil:
-			v = "<secret:" + e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key + ">"
-		case e.ValueFrom.ConfigMapKeyRef != nil:
-			v = "<configmap:" + e.ValueFrom.ConfigMapKeyRef.Name + "/" + e.ValueFrom.ConfigMapKeyRef.Key + ">"
+	tmp := envOf(c, func(p string) string {
+		if k, ok := strings.CutPrefix(p, "metadata.labels['"); ok {
+			return labels[strings.TrimSuffix(k, "']")]
 		}
-		tmp[e.Name] = v
-	}
+		return "<field:" + p + ">"
+	})
 	env = map[string]string{}
 	for k, v := range serviceEnv {
 		env[k] = v
@@ -73,6 +57,33 @@ func kubeletStart(job *batchv1.Job, c corev1.Container, index int) (argv []strin
 		argv = append(argv, expansion.Expand(s, all))
 	}
 	return argv, env
+}
+
+// envOf is the environment the kubelet makes for container c (pkg/kubelet
+// makeEnvironmentVariables): each variable in order, a value's $(NAME)
+// expanded from those before it and the Service variables with the
+// kubelet's own expansion code; field reads a downward API field path.
+// Secret and ConfigMap values are "<secret:NAME/KEY>" and
+// "<configmap:NAME/KEY>".
+func envOf(c corev1.Container, field func(path string) string) map[string]string {
+	env := map[string]string{}
+	mapping := expansion.MappingFuncFor(env, serviceEnv)
+	for _, e := range c.Env {
+		v := e.Value
+		switch {
+		case v != "":
+			v = expansion.Expand(v, mapping)
+		case e.ValueFrom == nil:
+		case e.ValueFrom.FieldRef != nil:
+			v = field(e.ValueFrom.FieldRef.FieldPath)
+		case e.ValueFrom.SecretKeyRef != nil:
+			v = "<secret:" + e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key + ">"
+		case e.ValueFrom.ConfigMapKeyRef != nil:
+			v = "<configmap:" + e.ValueFrom.ConfigMapKeyRef.Name + "/" + e.ValueFrom.ConfigMapKeyRef.Key + ">"
+		}
+		env[e.Name] = v
+	}
+	return env
 }
 
 func containerWith(arg string) corev1.Container {
