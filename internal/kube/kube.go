@@ -14,14 +14,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	batchv1beta1 "k8s.io/api/batch/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 )
 
 // The kinds mljob decodes into typed objects.
@@ -141,12 +142,23 @@ type Encoded struct {
 }
 
 // Encode encodes obj as clean JSON and YAML.
+//
+// The YAML is what sigs.k8s.io/yaml.JSONToYAML makes of the JSON (yaml.v2,
+// keys sorted), without its detour: JSONToYAML parses the JSON with a YAML
+// parser only to learn each number's Go type, and that parse was an eighth
+// of `mljob render`. The tree the JSON was made from is given to yaml.v2
+// instead, its numbers typed as yaml.v2's resolver types them
+// (TestEncodeMatchesJSONToYAML).
 func Encode(obj runtime.Object) (Encoded, error) {
-	j, err := CleanJSON(obj)
+	m, err := cleanTree(obj)
 	if err != nil {
 		return Encoded{}, err
 	}
-	y, err := yaml.JSONToYAML(j)
+	j, err := json.Marshal(m)
+	if err != nil {
+		return Encoded{}, err
+	}
+	y, err := treeYAML(m)
 	if err != nil {
 		return Encoded{}, err
 	}
@@ -158,6 +170,16 @@ func Encode(obj runtime.Object) (Encoded, error) {
 // containers without any, and an empty status (one of empty objects
 // only). Keys are sorted.
 func CleanJSON(obj runtime.Object) ([]byte, error) {
+	m, err := cleanTree(obj)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
+
+// cleanTree is obj as a JSON tree (numbers as json.Number), cleaned as
+// CleanJSON says.
+func cleanTree(obj runtime.Object) (map[string]any, error) {
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
@@ -172,7 +194,59 @@ func CleanJSON(obj runtime.Object) ([]byte, error) {
 	if s, ok := m["status"].(map[string]any); ok && allEmpty(s) {
 		delete(m, "status")
 	}
-	return json.Marshal(m)
+	return m, nil
+}
+
+// treeYAML is JSONToYAML of the JSON of the tree v, made from the tree.
+// It types v's numbers in place.
+func treeYAML(v any) ([]byte, error) {
+	if err := yamlNumbers(v); err != nil {
+		return nil, err
+	}
+	return yamlv2.Marshal(v)
+}
+
+// yamlNumbers replaces each json.Number of v, in place, with the value
+// yaml.v2 decodes from its text: int when it fits, else uint64, else
+// float64 (resolve.go of yaml.v2; a JSON number has no base prefix, no
+// underscores and is never a timestamp).
+func yamlNumbers(v any) error {
+	typed := func(x any) (any, error) {
+		n, ok := x.(json.Number)
+		if !ok {
+			return x, yamlNumbers(x)
+		}
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			if i == int64(int(i)) {
+				return int(i), nil
+			}
+			return i, nil
+		}
+		if u, err := strconv.ParseUint(string(n), 10, 64); err == nil {
+			return u, nil
+		}
+		f, err := strconv.ParseFloat(string(n), 64)
+		if err != nil {
+			return nil, fmt.Errorf("number %s: %w", n, err)
+		}
+		return f, nil
+	}
+	var err error
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if t[k], err = typed(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if t[i], err = typed(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // allEmpty reports whether m holds nothing but empty objects (a
