@@ -95,7 +95,7 @@ bench-compare:
 # a time), one worker each. Crashers land in the package's
 # testdata/fuzz/TARGET/ and become regression cases of go test.
 FUZZTIME ?= 1m
-FUZZ_TARGETS := ./internal/manifest:FuzzRead ./internal/manifest:FuzzQuickHead ./internal/load:FuzzLoad ./internal/config:FuzzParse ./internal/krmfn:FuzzResourceList
+FUZZ_TARGETS := ./internal/manifest:FuzzRead ./internal/manifest:FuzzQuickHead ./internal/load:FuzzLoad ./internal/config:FuzzParse ./internal/krmfn:FuzzResourceList ./internal/kube:FuzzEncodeYAML
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
