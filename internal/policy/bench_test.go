@@ -1,15 +1,10 @@
 package policy
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // benchObjects makes n Jobs and CronJobs of the shapes mljob renders and
@@ -162,49 +157,22 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// BenchmarkOneQuery1000 is the design Load did not take, for comparison
-// with BenchmarkRules1000: one prepared query for all rules, each rule's
-// parameters given by `with input.params as ...`. It saves the fixed cost of
-// twelve evaluations per object, but each `with` starts its rule on an empty
-// cache, so the library's values (containers, GPU requests, ...) are
-// computed again for every rule; Eval computes them once per object (see
-// objectCache). Measured with GOMAXPROCS=1: about 1.7 times the time and
-// twice the allocations of BenchmarkRules1000.
-func BenchmarkOneQuery1000(b *testing.B) {
+// BenchmarkPerRule1000 is BenchmarkRules1000 with the built-in rules
+// evaluated one query per rule, as before the joined query (joined.go), for
+// comparison.
+func BenchmarkPerRule1000(b *testing.B) {
 	e, err := Load(Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	set, err := builtins()
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := newCompiler()
-	if c.Compile(set.modules); c.Failed() {
-		b.Fatal(c.Errors)
-	}
-	var body []string
-	for i, r := range e.rules {
-		body = append(body, fmt.Sprintf("r%d := data.mljob.rules.%s.violation with input.params as %v",
-			i, strings.ReplaceAll(r.meta.ID, "-", "_"), r.params))
-	}
-	ctx := context.Background()
-	q, err := rego.New(rego.Compiler(c), rego.Query(strings.Join(body, "; "))).PrepareForEval(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
+	e.joined = nil
 	objs := benchObjects(1000)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
 		for _, o := range objs {
-			v, err := ast.InterfaceToValue(o)
-			if err != nil {
-				b.Fatal(err)
-			}
-			input := ast.NewObject([2]*ast.Term{ast.InternedTerm("object"), ast.NewTerm(v)}, [2]*ast.Term{ast.InternedTerm("file"), ast.StringTerm("bench.yaml")})
-			if _, err := q.Eval(ctx, rego.EvalParsedInput(input)); err != nil {
+			if _, err := e.Eval(o, "bench.yaml"); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -87,6 +87,10 @@ type Engine struct {
 
 	stopMu sync.Mutex
 	stops  map[string]*Stop // by rule id
+
+	// joined evaluates the built-in rules with their default parameters
+	// in one query; nil when fewer than two are.
+	joined *joinedQuery
 }
 
 // Stop is a rule a limit stopped: which, why, and on how many objects.
@@ -126,6 +130,7 @@ type rule struct {
 	meta     rules.Meta
 	builtin  bool
 	pos      diag.Pos // where the rule is written
+	ref      string   // of the rule's package: data.mljob.rules.x
 	query    rego.PreparedEvalQuery
 	defaults map[string]any
 	// params is input.params: the defaults with the configured values
@@ -175,7 +180,7 @@ func Load(opts Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("prepare rule %s: %w", p.meta.ID, err)
 		}
-		e.byID[p.meta.ID] = &rule{meta: p.meta, builtin: p.builtin, pos: p.pos, query: q, defaults: defaults[name], enabled: true}
+		e.byID[p.meta.ID] = &rule{meta: p.meta, builtin: p.builtin, pos: p.pos, ref: p.ref(), query: q, defaults: defaults[name], enabled: true}
 	}
 	if err := e.configure(opts); err != nil {
 		return nil, err
@@ -213,6 +218,9 @@ func Load(opts Options) (*Engine, error) {
 		}
 		return a.meta.ID < b.meta.ID
 	})
+	if e.joined, err = prepareJoined(ctx, c, e.store, e.rules); err != nil {
+		return nil, err
+	}
 	e.limits = opts.Limits
 	if e.limits.Object <= 0 {
 		e.limits.Object = DefaultLimits.Object
@@ -431,9 +439,16 @@ func (e *Engine) EvalWith(obj map[string]any, file string, params map[string]map
 	}
 	defer e.store.Abort(ctx, txn)
 
-	cache := newObjectCache()
 	var out []finding.Finding
+	var joined map[*rule]bool
+	if e.joined != nil {
+		out, joined = e.evalJoined(ctx, object, fileTerm, txn, ident, params)
+	}
+	cache := newObjectCache()
 	for _, r := range e.rules {
+		if joined[r] {
+			continue
+		}
 		cache.nextRule()
 		ruleParams := r.params
 		if over := known(params[r.meta.ID], r.defaults); len(over) > 0 {
@@ -551,7 +566,12 @@ func (e *Engine) evalRule(parent context.Context, r *rule, input ast.Value, txn 
 	if !ok {
 		return nil, fmt.Errorf("violation is %s, not a set", jsonType(rs[0].Expressions[0].Value))
 	}
-	var out []finding.Finding
+	return findings(r, vs, ident)
+}
+
+// findings are the findings of r's violations vs.
+func findings(r *rule, vs []any, ident finding.Object) ([]finding.Finding, error) {
+	out := make([]finding.Finding, 0, len(vs))
 	for _, x := range vs {
 		msg, path, err := violation(x)
 		if err != nil {
