@@ -197,13 +197,39 @@ func cleanTree(obj runtime.Object) (map[string]any, error) {
 	return m, nil
 }
 
-// treeYAML is JSONToYAML of the JSON of the tree v, made from the tree.
-// It types v's numbers in place.
+// treeYAML is JSONToYAML of the JSON of the tree v, made from the tree:
+// by fastYAML when it can, else by yaml.v2, given v with its numbers typed
+// and its mappings ordered as fastYAML orders them (so that it is the
+// same from run to run; see yamlKeyOrder).
 func treeYAML(v any) ([]byte, error) {
+	if m, ok := v.(map[string]any); ok {
+		if y, ok := fastYAML(m); ok {
+			return y, nil
+		}
+	}
 	if err := yamlNumbers(v); err != nil {
 		return nil, err
 	}
-	return yamlv2.Marshal(v)
+	return yamlv2.Marshal(ordered(v))
+}
+
+// ordered is v with each mapping a yaml.v2 MapSlice in yamlKeyOrder.
+func ordered(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(yamlv2.MapSlice, 0, len(t))
+		for _, k := range yamlKeyOrder(t) {
+			out = append(out, yamlv2.MapItem{Key: k, Value: ordered(t[k])})
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = ordered(e)
+		}
+		return out
+	}
+	return v
 }
 
 // yamlNumbers replaces each json.Number of v, in place, with the value
