@@ -129,9 +129,9 @@ func (e *Engine) stopped(r *rule, reason error) {
 type rule struct {
 	meta     rules.Meta
 	builtin  bool
-	pos      diag.Pos // where the rule is written
-	ref      string   // of the rule's package: data.mljob.rules.x
-	query    rego.PreparedEvalQuery
+	pos      diag.Pos                               // where the rule is written
+	ref      string                                 // of the rule's package: data.mljob.rules.x
+	query    func() (rego.PreparedEvalQuery, error) // prepared once, when first called
 	defaults map[string]any
 	// params is input.params: the defaults with the configured values
 	// merged in, converted once.
@@ -170,17 +170,31 @@ func Load(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	var prepareMu sync.Mutex
 	for _, name := range set.ruleNames() {
 		p := set.rules[name]
-		q, err := rego.New(
-			rego.Compiler(c),
-			rego.Store(e.store),
-			rego.Query(p.ref()+".violation"),
-		).PrepareForEval(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("prepare rule %s: %w", p.meta.ID, err)
+		r := &rule{meta: p.meta, builtin: p.builtin, pos: p.pos, ref: p.ref(), defaults: defaults[name], enabled: true}
+		// A built-in rule is most often evaluated in the joined query
+		// only (joined.go): its own query is prepared when first needed.
+		r.query = sync.OnceValues(func() (rego.PreparedEvalQuery, error) {
+			prepareMu.Lock()
+			defer prepareMu.Unlock()
+			q, err := rego.New(
+				rego.Compiler(c),
+				rego.Store(e.store),
+				rego.Query(r.ref+".violation"),
+			).PrepareForEval(ctx)
+			if err != nil {
+				return q, fmt.Errorf("prepare rule %s: %w", r.meta.ID, err)
+			}
+			return q, nil
+		})
+		if !p.builtin {
+			if _, err := r.query(); err != nil {
+				return nil, err
+			}
 		}
-		e.byID[p.meta.ID] = &rule{meta: p.meta, builtin: p.builtin, pos: p.pos, ref: p.ref(), query: q, defaults: defaults[name], enabled: true}
+		e.byID[p.meta.ID] = r
 	}
 	if err := e.configure(opts); err != nil {
 		return nil, err
@@ -546,7 +560,12 @@ func (e *Engine) evalRule(parent context.Context, r *rule, input ast.Value, txn 
 		release = guard.watch(e.limits.Memory, cancel)
 		opts = append(opts, rego.EvalQueryTracer(newStepGuard(e.limits.Memory, cancel)))
 	}
-	rs, err := r.query.Eval(ctx, opts...)
+	q, err := r.query()
+	if err != nil {
+		release()
+		return nil, err
+	}
+	rs, err := q.Eval(ctx, opts...)
 	release()
 	// A cancelled evaluation may end without an error (a built-in that
 	// stops early makes the rule undefined): what it found is not the
