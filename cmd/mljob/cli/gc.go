@@ -5,14 +5,18 @@ import (
 	"runtime/debug"
 )
 
-// lintGC tunes the garbage collector for lint, unless the user tuned it
-// (GOGC, GOMEMLIMIT). Lint streams its input, so its live heap is small
-// and Go's default (collect when the heap doubles) collects many times a
-// second: a quarter of lint's CPU time on 1,000 objects went to it. Letting
-// the heap grow to five times what is live saves that for some 30 MB more
+// tuneGC tunes the garbage collector for lint and render, unless the user
+// tuned it (GOGC, GOMEMLIMIT). Both make much garbage per object and keep
+// little of it: lint streams its input (about 30 MB live on 1,000
+// objects), render keeps each object's encoding but not what made it. Go's
+// default (collect when the heap doubles) then collects many times a
+// second: a quarter of lint's CPU time and a third of render's on 1,000
+// objects went to it. Letting the heap grow to five times what is live
+// saves that for some 30 MB more in lint and 80 MB more in render
 // (docs/benchmarks.md); the soft memory limit makes the collector work
-// harder instead where that would pass 768 MiB.
-func lintGC() {
+// harder instead where that would pass 768 MiB. A child evaluating CUE
+// (internal/load) keeps Go's default: its heap is the evaluation's.
+func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}

@@ -71,7 +71,7 @@ directory without a Job or CronJob is said on stderr, and is not an error.`,
 			}
 			opts.Paths = args
 			opts.Stdin = cmd.InOrStdin()
-			lintGC()
+			tuneGC()
 			res, err := pipeline.Lint(opts)
 			if err != nil {
 				return err

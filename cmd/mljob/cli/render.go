@@ -101,7 +101,7 @@ on top, in process, and its output is what render writes.`,
 					return nil
 				}
 			}
-			softLimit()
+			tuneGC()
 			res, err := pipeline.Render(pipeline.RenderOptions{Paths: args, Overlay: f.overlay, KubeVersion: f.kubeVersion, PodSecurity: f.podSecurity, MaxInputSize: maxInput})
 			if err != nil {
 				return err
