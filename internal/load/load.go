@@ -312,6 +312,7 @@ func (l *Loader) loadProfile(prof cue.Value, user map[string]bool, file string, 
 func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[string]diag.Pos, decls map[string][]decl) ([]Item, diag.List) {
 	var items []Item
 	var errs diag.List
+	unchecked, firstUnchecked := 0, diag.Pos{}
 	// Group field positions by workload once: looking them up per
 	// workload would cost workloads x fields.
 	byWorkload := map[string]map[string]diag.Pos{}
@@ -357,6 +358,17 @@ func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[s
 		}
 
 		prefix := src.Path("")
+		if len(errs) >= maxDiagnosed {
+			// Enough said: checking a workload and telling why it is
+			// wrong costs up to a millisecond, and a file of thousands
+			// of wrong workloads would take minutes. The rest are
+			// counted, not checked.
+			if unchecked == 0 {
+				firstUnchecked = src.Pos
+			}
+			unchecked++
+			continue
+		}
 		v, verrs := l.check(raw, l.workload, prefix, src.Pos, user, declsBy[sel.Unquoted()])
 		if len(verrs) > 0 {
 			errs = append(errs, verrs...)
@@ -374,8 +386,23 @@ func (l *Loader) loadWorkloads(wls cue.Value, user map[string]bool, fields map[s
 		}
 		items = append(items, Item{Workload: w, Source: src})
 	}
+	if unchecked > 0 {
+		errs = append(errs, diag.Errorf(firstUnchecked, "workloads", "%d more %s not checked: mljob stops checking a project's workloads after %d errors; fix them and run it again",
+			unchecked, countNoun(unchecked, "workload was", "workloads were"), maxDiagnosed))
+	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Source.Name < items[j].Source.Name })
 	return items, errs
+}
+
+// maxDiagnosed is how many errors of a project's workloads are found and
+// explained; the workloads after them are counted, not checked.
+const maxDiagnosed = 100
+
+func countNoun(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // sortedSources returns srcs sorted by name, each name once.

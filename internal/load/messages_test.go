@@ -2,6 +2,7 @@ package load_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -145,5 +146,36 @@ func TestConflictAcrossFiles(t *testing.T) {
 		"a.cue:4:2: workloads.train.retry: unknown field; did you mean retries?"
 	if err == nil || err.Error() != want {
 		t.Errorf("got\n%v\nwant\n%s", err, want)
+	}
+}
+
+// TestManyWrongWorkloads: a project of thousands of wrong workloads gets
+// its first errors explained and the rest counted, not each checked and
+// explained (about a millisecond each: minutes for a large file).
+func TestManyWrongWorkloads(t *testing.T) {
+	l, err := load.NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("workloads: {\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "\tw%04d: {type: \"task\", image: \"busybox:1.36\", retry: %d}\n", i, i)
+	}
+	b.WriteString("}\n")
+	_, err = l.Load([]load.Source{{Name: "many.cue", Data: []byte(b.String())}})
+	var list diag.List
+	if !errors.As(err, &list) {
+		t.Fatalf("error %v, want a diag.List", err)
+	}
+	if len(list) != 101 {
+		t.Fatalf("%d errors, want 100 explained and one count", len(list))
+	}
+	if got, want := list[0].Error(), "many.cue:2:47: workloads.w0000.retry: unknown field; did you mean retries?"; got != want {
+		t.Errorf("first error %q, want %q", got, want)
+	}
+	last := list[len(list)-1].Error()
+	if want := "many.cue:102:2: workloads: 2900 more workloads were not checked: mljob stops checking a project's workloads after 100 errors; fix them and run it again"; last != want {
+		t.Errorf("last error %q, want %q", last, want)
 	}
 }
