@@ -70,6 +70,15 @@ func BudgetFor(srcs []Source) Budget {
 	}
 }
 
+// childGOGC and childSoftLimit tune the child's garbage collector (unless
+// GOGC is set): an evaluation makes much garbage for what it keeps, and
+// Go's default collects it too often; the soft limit bounds the larger heap
+// that lets grow. The budget's own limit stays what ends the child.
+var (
+	childGOGC             = 400
+	childSoftLimit uint64 = 768 << 20
+)
+
 // evaluatorEnv marks a process started as a CUE evaluator.
 const evaluatorEnv = "MLJOB_CUE_EVALUATOR"
 
@@ -106,6 +115,9 @@ func isIsolated() bool {
 func ServeEvaluator() (int, bool) {
 	if os.Getenv(evaluatorEnv) != "1" {
 		return 0, false
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(childGOGC)
 	}
 	return serve(os.Stdin, os.Stdout), true
 }
@@ -181,7 +193,7 @@ func watch(b Budget) func() {
 	startHeap := heapBytes()
 	startCPU := cpuTime()
 	limit := startHeap + uint64(b.Memory)
-	debug.SetMemoryLimit(int64(limit))
+	debug.SetMemoryLimit(int64(min(limit, childSoftLimit)))
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
