@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mljob/mljob/internal/corpustest"
 )
 
 // viaTree is what Encode does with JSON: decode it with UseNumber and give
@@ -168,28 +168,14 @@ func TestEncodeFastPath(t *testing.T) {
 // written by fastYAML itself, nearly all of them, and as JSONToYAML
 // writes them.
 func TestEncodeFastPathCorpus(t *testing.T) {
-	files, err := filepath.Glob("../../testdata/corpus/real-world/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus: %v", err)
-	}
-	n, fast := 0, 0
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, doc := range bytes.Split(data, []byte("\n---")) {
-			j, err := yaml.YAMLToJSON(doc)
-			if err != nil || !bytes.HasPrefix(j, []byte("{")) {
-				continue
-			}
-			n++
-			checkEncoded(t, j)
-			if fastTaken(t, j) {
-				fast++
-			} else {
-				t.Logf("yaml.v2 writes %s", filepath.Base(f))
-			}
+	docs := corpustest.Documents(t)
+	n, fast := len(docs), 0
+	for _, d := range docs {
+		checkEncoded(t, d.JSON)
+		if fastTaken(t, d.JSON) {
+			fast++
+		} else {
+			t.Logf("yaml.v2 writes %s", d.File)
 		}
 	}
 	if fast*100 < n*95 {

@@ -1,15 +1,12 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
-	"sigs.k8s.io/yaml"
+	"github.com/mljob/mljob/internal/corpustest"
 )
 
 // joinedObjects are the objects the joined query is checked on: the bench
@@ -17,25 +14,12 @@ import (
 // type or missing, where rules take their less travelled paths.
 func joinedObjects(t *testing.T) []map[string]any {
 	objs := benchObjects(400)
-	files, err := filepath.Glob("../../testdata/corpus/real-world/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus: %v", err)
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
+	for _, d := range corpustest.Documents(t) {
+		var m map[string]any
+		if err := json.Unmarshal(d.JSON, &m); err != nil {
 			t.Fatal(err)
 		}
-		for _, doc := range bytes.Split(data, []byte("\n---")) {
-			j, err := yaml.YAMLToJSON(doc)
-			if err != nil {
-				continue
-			}
-			var m map[string]any
-			if json.Unmarshal(j, &m) == nil && m != nil {
-				objs = append(objs, m)
-			}
-		}
+		objs = append(objs, m)
 	}
 	odd := []string{
 		`{"apiVersion":"batch/v1","kind":"Job","spec":{"template":{"spec":{"containers":[{"name":"c","image":7,"env":[{"name":"API_KEY","value":12}],"resources":{"limits":{"memory":"512","cpu":1000,"nvidia.com/gpu":"x"}}}]}}}}`,
