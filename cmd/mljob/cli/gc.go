@@ -14,8 +14,8 @@ import (
 // objects went to it. Letting the heap grow to five times what is live
 // saves that for some 30 MB more in lint and 80 MB more in render
 // (docs/benchmarks.md); the soft memory limit makes the collector work
-// harder instead where that would pass 768 MiB. A child evaluating CUE
-// (internal/load) keeps Go's default: its heap is the evaluation's.
+// harder instead where that would pass 768 MiB. The child evaluating CUE
+// (internal/load) is tuned the same way by its own code.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
