@@ -30,6 +30,21 @@ func writeFiles(t *testing.T, files map[string]string) string {
 	return dir
 }
 
+// evalBadJob loads the built-in rules with the user policies of dir under
+// limits and evaluates them on badJob.
+func evalBadJob(t *testing.T, dir string, limits Limits) (*Engine, []finding.Finding) {
+	t.Helper()
+	e, err := Load(Options{Paths: []string{dir}, Limits: limits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := e.Eval(object(t, badJob), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, fs
+}
+
 // object decodes a JSON object as the lint pipeline hands it over.
 func object(t *testing.T, s string) map[string]any {
 	t.Helper()
@@ -384,14 +399,7 @@ func TestUserPolicyErrors(t *testing.T) {
 
 func TestUserPolicyMalformedViolation(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"p.rego": strings.Replace(policyWith("strings_only", "	true"), `{"msg": "m", "path": ""}`, `"just a string"`, 1)})
-	e, err := Load(Options{Paths: []string{dir}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := e.Eval(object(t, badJob), "x.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, fs := evalBadJob(t, dir, Limits{})
 	rules := map[string]string{}
 	for _, f := range fs {
 		rules[f.Rule] = f.Message

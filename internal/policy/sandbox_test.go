@@ -51,14 +51,7 @@ func TestConfinement(t *testing.T) {
 	}
 	// The built-in rule still fires beside a rule of the user's.
 	dir := writeFiles(t, map[string]string{"p.rego": policyWith("mine", "	true") + "\nrules.plaintext_secret._ignored(_) if true\n"})
-	e, err := Load(Options{Paths: []string{dir}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := e.Eval(object(t, badJob), "x.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, fs := evalBadJob(t, dir, Limits{})
 	if len(byRule(fs)["plaintext-secret"]) != 1 {
 		t.Errorf("plaintext-secret did not fire: %v", fs)
 	}
@@ -73,14 +66,7 @@ func TestRuleErrorIsolated(t *testing.T) {
 		"b.rego": policyWith("conflicts", "	x == \"\"") + "\nx = input.object.spec.template.spec.containers[0].env[0].value if true\n\nx = \"other\" if true\n",
 		"c.rego": strings.Replace(policyWith("shape", "	true"), `{"msg": "m", "path": ""}`, "input.object.spec.template.spec.containers[0].env[0].value", 1),
 	})
-	e, err := Load(Options{Paths: []string{dir}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := e.Eval(object(t, badJob), "x.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, fs := evalBadJob(t, dir, Limits{})
 	rules := byRule(fs)
 	for _, want := range []string{"active-deadline", "gpu-node-selector", "image-tag", "plaintext-secret"} {
 		if len(rules[want]) == 0 {
@@ -149,14 +135,7 @@ func TestLimits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, map[string]string{"p.rego": tc.text})
-			e, err := Load(Options{Paths: []string{dir}, Limits: tc.limits})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fs, err := e.Eval(object(t, badJob), "x.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			e, fs := evalBadJob(t, dir, tc.limits)
 			rules := byRule(fs)
 			if errs := rules["policy-error"]; len(errs) != 1 || !strings.HasPrefix(errs[0].Message, tc.want) {
 				t.Errorf("policy errors: %+v\nwant %s", errs, tc.want)
