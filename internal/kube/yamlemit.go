@@ -93,27 +93,9 @@ func (e *yamlEmitter) sequence(l []any, indent int, inline bool) bool {
 func (e *yamlEmitter) value(v any, col int, afterDash bool, mapIndent, seqIndent int) bool {
 	switch t := v.(type) {
 	case map[string]any:
-		if len(t) == 0 {
-			e.buf = append(e.buf, " {}\n"...)
-			return col+3 < bestWidth
-		}
-		if afterDash {
-			e.buf = append(e.buf, ' ')
-			return e.mapping(t, mapIndent, true)
-		}
-		e.buf = append(e.buf, '\n')
-		return e.mapping(t, mapIndent, false)
+		return e.collection(len(t), " {}\n", col, afterDash, func(inline bool) bool { return e.mapping(t, mapIndent, inline) })
 	case []any:
-		if len(t) == 0 {
-			e.buf = append(e.buf, " []\n"...)
-			return col+3 < bestWidth
-		}
-		if afterDash {
-			e.buf = append(e.buf, ' ')
-			return e.sequence(t, seqIndent, true)
-		}
-		e.buf = append(e.buf, '\n')
-		return e.sequence(t, seqIndent, false)
+		return e.collection(len(t), " []\n", col, afterDash, func(inline bool) bool { return e.sequence(t, seqIndent, inline) })
 	}
 	e.buf = append(e.buf, ' ')
 	if str, ok := v.(string); ok && strings.IndexByte(str, '\n') >= 0 {
@@ -124,6 +106,22 @@ func (e *yamlEmitter) value(v any, col int, afterDash bool, mapIndent, seqIndent
 	}
 	e.buf = append(e.buf, '\n')
 	return true
+}
+
+// collection writes a mapping or sequence of n entries after a key or a
+// dash: empty as flow style (empty) on the same line, else by write,
+// inline after a dash or on the next lines after a key.
+func (e *yamlEmitter) collection(n int, empty string, col int, afterDash bool, write func(inline bool) bool) bool {
+	if n == 0 {
+		e.buf = append(e.buf, empty...)
+		return col+3 < bestWidth
+	}
+	if afterDash {
+		e.buf = append(e.buf, ' ')
+	} else {
+		e.buf = append(e.buf, '\n')
+	}
+	return write(afterDash)
 }
 
 // literal writes a string with line breaks in literal style, its lines at
