@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/mljob/mljob/internal/finding"
+	"github.com/mljob/mljob/internal/kube"
 	"github.com/mljob/mljob/internal/pipeline"
 )
 
@@ -85,15 +86,12 @@ func lintOne(name string, data []byte) lintVerdict {
 // Service data is, in its namespace; false when data is not a v1 Service
 // with a name.
 func companionJob(data []byte) ([]byte, bool) {
-	var svc struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Metadata   struct {
-			Name      string `json:"name"`
-			Namespace string `json:"namespace"`
-		} `json:"metadata"`
+	j, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, false
 	}
-	if yaml.Unmarshal(data, &svc) != nil || svc.APIVersion != "v1" || svc.Kind != "Service" || svc.Metadata.Name == "" {
+	svc := kube.ReadHead(j)
+	if svc.APIVersion != "v1" || svc.Kind != "Service" || svc.Metadata.Name == "" {
 		return nil, false
 	}
 	ns := svc.Metadata.Namespace
